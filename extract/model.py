@@ -114,6 +114,8 @@ class Document:
     front_matter: str = ""
     pages: int | None = None
     sha256: str = ""
+    hints: dict = field(default_factory=dict)  # the reader's hints (e.g. embedded motions)
+    tables: list[list[list[str]]] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -1,0 +1,206 @@
+"""A document's own metadata: date, type, Kamerstuk ids, title, senders, reference.
+
+Read from the front matter and the first passages, where letters state them
+('Den Haag, 12 mei 2023', 'Datum 8 november 2022', 'Betreft ...', the
+Kamerstuk header '30 821 ... 21 501-02 ... Nr. 181'). A reader's hints (XML
+states them outright) win over what the text suggests; a sidecar
+`.meta.yaml` wins over both (applied in `extract.pipeline`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from extract.model import Document, Meta
+
+_DATA = Path(__file__).with_name("metadata.yaml")
+_HEAD_PASSAGES = 12
+
+# The Kamerstuk header: dossier numbers on their own lines ('30 821', '21 501-02',
+# '36 200 V'), then 'Nr. 181'. A printed footer line states the same
+# ('Tweede Kamer, vergaderjaar 2022–2023, 35 594, nr. 37'), and so do the
+# 'kst-35594-37' stamp and a motion's first line ('36410-V-44').
+_DOSSIER_LINE = re.compile(r"^\s*(\d{2}\s?\d{3}(?:-[0-9A-Z]{1,3})?(?:\s+[A-Z]{1,4})?)\s*$", re.M)
+_NR_LINE = re.compile(r"^\s*Nr\.\s*(\d{1,4})\s*$", re.M)
+_FOOTER = re.compile(
+    r"Tweede Kamer, vergaderjaar \d{4}[–-]\d{4}, ((?:\d{2}\s?\d{3}(?:-[0-9A-Z]{1,3})?(?: [A-Z]{1,4})?(?:,| en) )+)nr\.\s*(\d{1,4})"
+)
+_KST_STAMP = re.compile(r"\bkst-(\d{5})(?:-([0-9A-Z]{1,3}))?-(\d{1,4})\b")
+_TOP_ID = re.compile(r"^\s*(\d{5})-(?:([0-9A-Z]{1,3})-)?(\d{1,4})\s*$", re.M)
+_BETREFT = re.compile(r"^\s*(?:Betreft|Onderwerp)\s*:?\s+(.+)$", re.M)
+_REFERENCE = re.compile(r"(?:Onze\s+referentie|Ons\s+kenmerk|Kenmerk)\s*:?\s*\n*\s*([A-Z0-9][\w\-/.]{3,})", re.I)
+_FULL_DATE = r"(\d{{1,2}})\s+({months})\s+(\d{{4}})"
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+
+
+def parse_dutch_date(text: str) -> dt.date | None:
+    """'12 mei 2023' → date(2023, 5, 12); None when it is no valid date."""
+    months = _data()["months"]
+    m = re.search(_FULL_DATE.format(months="|".join(months)), text, re.I)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(3)), months[m.group(2).lower()], int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def dossier_id(dossier: str, number: str) -> str:
+    """'21 501-02' + '181' → 'kst-21501-02-181'; '36 200 V' + '50' → 'kst-36200-V-50'."""
+    dossier = re.sub(r"(?<=\d)\s(?=\d)", "", dossier.strip())
+    parts = re.split(r"[\s-]+", dossier)
+    return "kst-" + "-".join(parts + [number])
+
+
+def head_text(doc: Document) -> str:
+    return "\n".join([doc.front_matter] + [p.text for p in doc.passages[:_HEAD_PASSAGES]])
+
+
+def own_kamerstuk_ids(doc: Document) -> list[str]:
+    front = doc.front_matter
+    ids: list[str] = []
+    nr = _NR_LINE.search(front)
+    if nr:
+        dossiers = [m.group(1) for m in _DOSSIER_LINE.finditer(front[: nr.start()])]
+        ids = [dossier_id(d, nr.group(1)) for d in dossiers]
+    tail = "\n".join(p.text for p in doc.passages[:40])
+    if not ids:
+        m = _FOOTER.search(front + "\n" + tail)
+        if m:
+            ids = [dossier_id(d, m.group(2)) for d in re.split(r",\s*|\s+en\s+", m.group(1)) if d.strip()]
+    if not ids:
+        top = "\n".join([front] + [p.text for p in doc.passages[:3]])[:400]
+        m = _KST_STAMP.search(front + "\n" + tail) or _TOP_ID.search(top)
+        if m:
+            ids = ["kst-" + "-".join(g for g in m.groups() if g)]
+    return list(dict.fromkeys(ids))
+
+
+def document_date(doc: Document) -> tuple[dt.date | None, bool]:
+    """The document's own date, and whether it had to be estimated."""
+    head = head_text(doc)
+    for pattern in _data()["date_lines"]:
+        for m in re.finditer(pattern, head, re.I | re.M):
+            date = parse_dutch_date(m.group("date"))
+            if date:
+                return date, False
+    return estimate_date(doc), True
+
+
+def estimate_date(doc: Document) -> dt.date | None:
+    """No date stated: the latest full date the text mentions as past.
+
+    Letters refer back to recent events ('op 17 oktober jl.', 'Op 25 augustus
+    2023 heeft uw Kamer ... ontvangen'); the letter is written shortly after
+    the latest of them. Dates in promises ('voor 1 juni 2025') are future and
+    not counted: we take only dates in sentences without future markers.
+    """
+    from extract.sentences import split
+
+    months = _data()["months"]
+    full = re.compile(_FULL_DATE.format(months="|".join(months)), re.I)
+    month_jl = re.compile(r"\b(?:(\d{1,2})\s+)?(" + "|".join(months) + r")\s+jl\.", re.I)
+    future = re.compile(r"\b(?:zal|zullen|wordt verwacht|voornemens|streven|uiterlijk|voor\s+\d|naar verwachting)\b", re.I)
+    dated: list[dt.date] = []
+    jl_months: list[tuple[int | None, int]] = []
+    texts = [p.text for p in doc.passages] + [f.text for f in doc.footnotes]
+    for text in texts:
+        for sentence in split(text):
+            if future.search(sentence):
+                continue
+            for m in full.finditer(sentence):
+                try:
+                    dated.append(dt.date(int(m.group(3)), months[m.group(2).lower()], int(m.group(1))))
+                except ValueError:
+                    pass
+            for m in month_jl.finditer(sentence):
+                jl_months.append((int(m.group(1)) if m.group(1) else None, months[m.group(2).lower()]))
+    if not dated:
+        return None
+    latest = max(dated)
+    # 'd month jl.' names no year: read it in the year of the latest full date;
+    # one later in that year moves the estimate on, an earlier one says nothing.
+    for day, month in jl_months:
+        try:
+            candidate = dt.date(latest.year, month, day or 1)
+        except ValueError:
+            continue
+        latest = max(latest, candidate)
+    return latest + dt.timedelta(days=7)
+
+
+def document_type(doc: Document) -> str:
+    head = head_text(doc)
+    for rule in _data()["types"]:
+        if any(re.search(p, head, re.I | re.M | re.S) for p in rule["head"]):
+            return rule["type"]
+    return "other"
+
+
+def title(doc: Document) -> str | None:
+    m = _BETREFT.search(doc.front_matter)
+    if m:
+        return _strip_title(m.group(1))
+    for p in doc.passages[:3]:
+        if p.kind == "heading" and len(p.text) > 10:
+            return _strip_title(p.text)
+    m = re.search(r"\b(?:over|inzake|betreffende) (?:de |het )?(.{10,100}?)[.,]", doc.passages[0].text if doc.passages else "")
+    return _strip_title(m.group(1)) if m else None
+
+
+def _strip_title(text: str) -> str:
+    return re.sub(r"^(?:Kamerbrief\s+(?:over\s+)?)", "", text.strip()).strip() or text.strip()
+
+
+def senders(doc: Document) -> list[str]:
+    head = head_text(doc)
+    found: list[str] = []
+    for pattern in _data()["senders"]:
+        for m in re.finditer(pattern, head):
+            name = re.sub(r"\s+(?:en|van|voor)$", "", m.group(1).strip())
+            if name.lower() not in {f.lower() for f in found}:
+                found.append(name)
+    return found[:6]
+
+
+def reference(doc: Document) -> str | None:
+    m = _REFERENCE.search(doc.front_matter)
+    return m.group(1) if m else None
+
+
+def extract_meta(doc: Document, hints: dict | None = None) -> Meta:
+    """Metadata from the text, with a reader's hints taking precedence."""
+    hints = hints or {}
+    date, estimated = document_date(doc)
+    meta = Meta(
+        date=date,
+        date_estimated=estimated if date else False,
+        type=document_type(doc),
+        kamerstuk=own_kamerstuk_ids(doc),
+        title=title(doc),
+        senders=senders(doc),
+        reference=reference(doc),
+    )
+    return apply_overrides(meta, hints)
+
+
+def apply_overrides(meta: Meta, values: dict) -> Meta:
+    """Fields given in `values` (reader hints, sidecar) replace the extracted ones."""
+    for key, value in (values or {}).items():
+        if not hasattr(meta, key) or value in (None, "", []):
+            continue
+        if key == "date":
+            value = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+            meta.date_estimated = False
+        if key == "kamerstuk" and isinstance(value, str):
+            value = [value]
+        setattr(meta, key, value)
+    return meta

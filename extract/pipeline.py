@@ -1,0 +1,57 @@
+"""One document from file to extracted knowledge: read → clean → structure → metadata.
+
+`load_document(path)` is what every extractor and test uses to get a
+`Document`; `extract_all(doc)` (in `extract.export`) runs the extractors.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+from extract.metadata import apply_overrides, extract_meta
+from extract.model import Document, ReadError
+from extract.readers import SIDECAR_SUFFIX, read
+from extract.structure import build
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path) -> dict:
+    """The `<file>.meta.yaml` beside a document, if any: fields that override extraction."""
+    side = sidecar_path(path)
+    if not side.exists():
+        return {}
+    try:
+        data = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ReadError(side, f"sidecar is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ReadError(side, "sidecar must be a YAML mapping of metadata fields")
+    if "url" in data and "source_url" not in data:
+        data["source_url"] = data.pop("url")
+    return data
+
+
+def file_hash(path: Path) -> str:
+    """Content hash of a document and its sidecar: a change to either re-ingests it."""
+    h = hashlib.sha256(path.read_bytes())
+    side = sidecar_path(path)
+    if side.exists():
+        h.update(b"\0sidecar\0" + side.read_bytes())
+    return h.hexdigest()
+
+
+def load_document(path: Path | str) -> Document:
+    """Read, clean and structure one file, with its metadata. Raises ReadError."""
+    path = Path(path)
+    raw = read(path)
+    doc = build(raw)
+    doc.meta = apply_overrides(extract_meta(doc, raw.hints), read_sidecar(path))
+    doc.sha256 = file_hash(path)
+    doc.hints = raw.hints
+    doc.tables = raw.tables
+    return doc

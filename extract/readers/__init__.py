@@ -1,0 +1,69 @@
+"""Readers: one per format, all returning `extract.model.RawDocument`.
+
+`read(path)` picks the reader from the file's extension and, where the
+extension lies or is missing, from its first bytes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract.model import RawDocument, ReadError
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+SUPPORTED = TEXT_SUFFIXES | {".pdf", ".xml", ".html", ".htm", ".xhtml"}
+SIDECAR_SUFFIX = ".meta.yaml"
+MAX_BYTES = 200 * 1024 * 1024  # larger files are refused, not read into memory
+
+
+def is_document(path: Path) -> bool:
+    """A corpus file we should read (not a sidecar, not hidden, known extension)."""
+    name = path.name
+    if name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name.upper().startswith("SOURCES"):
+        return False
+    return path.suffix.lower() in SUPPORTED
+
+
+def sniff(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    lower = head[:512].lower()
+    if lower.startswith(b"<!doctype html") or lower.startswith(b"<html") or b"<html" in lower:
+        return "html"
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        return "xml"
+    return "text"
+
+
+def read(path: Path) -> RawDocument:
+    """Read one file; raises ReadError with the reason when it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError(path, "not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ReadError(path, "empty file (0 bytes)")
+    if size > MAX_BYTES:
+        raise ReadError(path, f"file too large ({size // (1024 * 1024)} MB > {MAX_BYTES // (1024 * 1024)} MB)")
+    kind = sniff(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf" and kind != "pdf":
+        raise ReadError(path, "not a readable PDF: no %PDF header")
+    if kind == "pdf":
+        from extract.readers.pdf import read_pdf
+
+        return read_pdf(path)
+    if kind == "html" or suffix in {".html", ".htm", ".xhtml"}:
+        from extract.readers.html import read_html
+
+        return read_html(path)
+    if kind == "xml":
+        from extract.readers.xml import read_xml
+
+        return read_xml(path)
+    if suffix in TEXT_SUFFIXES or kind == "text":
+        from extract.readers.text import read_text
+
+        return read_text(path)
+    raise ReadError(path, f"unknown format '{suffix}'")
