@@ -30,7 +30,7 @@ _FOOTER = re.compile(
     r"Tweede Kamer, vergaderjaar \d{4}[–-]\d{4}, ((?:\d{2}\s?\d{3}(?:-[0-9A-Z]{1,3})?(?: [A-Z]{1,4})?(?:,| en) )+)nr\.\s*(\d{1,4})"
 )
 _KST_STAMP = re.compile(r"\bkst-(\d{5})(?:-([0-9A-Z]{1,3}))?-(\d{1,4})\b")
-_TOP_ID = re.compile(r"^\s*(\d{5})-(?:([0-9A-Z]{1,3})-)?(\d{1,4})\s*$", re.M)
+_TOP_ID = re.compile(r"^\s*(\d{5})-(?:([0-9A-Z]{1,3})-)?(\d{1,4})\b(?![-/])", re.M)
 _BETREFT = re.compile(r"^\s*(?:Betreft|Onderwerp)\s*:?\s+(.+)$", re.M)
 _REFERENCE = re.compile(r"(?:Onze\s+referentie|Ons\s+kenmerk|Kenmerk)\s*:?\s*\n*\s*([A-Z0-9][\w\-/.]{3,})", re.I)
 _FULL_DATE = r"(\d{{1,2}})\s+({months})\s+(\d{{4}})"
