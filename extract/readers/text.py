@@ -54,13 +54,12 @@ def read_text(path: Path) -> RawDocument:
     text, word_notes = _word_export(text)
     text = _markers_to_canonical(text)
     front, body = _split_front_matter(text)
-    lines = body.split("\n")
+    lines = _drop_repeated_lines(body.split("\n"))
     lines, notes = _collect_note_lines(lines)
     notes.update(word_notes)
     if not notes:
         lines, notes = _plain_notes(lines)
     blocks = _blocks(lines)
-    blocks = _drop_repeated(blocks)
     return RawDocument(path=path, format="text", blocks=blocks, footnotes=notes, front_matter=front)
 
 
@@ -240,12 +239,16 @@ def _looks_like_heading(text: str) -> bool:
     return line[0].isupper() or bool(_NUMBERED_HEADING.match(line))
 
 
-def _drop_repeated(blocks: list[Block]) -> list[Block]:
-    """Running headers ('Onze Referentie' + number on every page) repeat verbatim."""
+def _drop_repeated_lines(lines: list[str]) -> list[str]:
+    """Running headers ('Onze Referentie' + its number on every page) repeat verbatim.
+
+    A short line seen three times or more that is not a sentence is layout,
+    not text.
+    """
     counts: dict[str, int] = {}
-    for b in blocks:
-        counts[b.text] = counts.get(b.text, 0) + 1
-    repeated = {t for t, c in counts.items() if c >= 3 and len(t) < 80}
-    if not repeated:
-        return blocks
-    return [b for b in blocks if b.text not in repeated]
+    keys = [_inline_markdown(line).strip() for line in lines]
+    for key in keys:
+        if key and len(key) < 80 and key[-1] not in ".?!;,":
+            counts[key] = counts.get(key, 0) + 1
+    repeated = {k for k, c in counts.items() if c >= 3 and not _PAGE_RULE.match(k)}
+    return [line for line, key in zip(lines, keys) if key not in repeated]

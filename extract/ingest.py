@@ -1,0 +1,175 @@
+"""Incremental ingest of a corpus folder into kb.db.
+
+Unchanged files (same content hash) are skipped; a changed file replaces its
+own rows in one transaction; a removed file's rows go. Files are extracted in
+worker processes (one per core by default) and written by this process only,
+so there is one writer. A file that cannot be read is recorded in `problems`
+with its reason and the others go on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extract import store
+from extract.model import ReadError
+from extract.readers import is_document
+
+
+@dataclass
+class RunReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} removed, {len(self.failed)} failed")
+
+
+def corpus_files(corpus: Path) -> tuple[list[Path], dict[str, str]]:
+    """Document files under `corpus`, and the ones refused before reading (with why).
+
+    Symbolic links that leave the corpus are refused: a corpus is a folder
+    staff fill, and a link out of it must not publish other files.
+    """
+    root = corpus.resolve()
+    files, refused = [], {}
+    for path in sorted(corpus.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(corpus).parts):
+            continue
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                refused[doc_id(corpus, path)] = "symbolic link points outside the corpus"
+                continue
+        if path.is_file() and is_document(path):
+            files.append(path)
+    return files, refused
+
+
+def doc_id(corpus: Path, path: Path) -> str:
+    """A document's key: its path relative to the corpus folder."""
+    return path.relative_to(corpus).as_posix()
+
+
+def process_file(path: str, key: str, today: str | None = None) -> tuple[str, dict | str]:
+    """Read and extract one file (runs in a worker): ('ok', rows) or ('error', reason)."""
+    from extract.export import extract_all, to_rows
+    from extract.pipeline import load_document
+
+    try:
+        doc = load_document(Path(path))
+        ex = extract_all(doc, today=dt.date.fromisoformat(today) if today else None)
+        return "ok", to_rows(key, doc, ex)
+    except ReadError as exc:
+        return "error", exc.reason
+    except RecursionError:
+        return "error", "document too deeply nested to read"
+    except MemoryError:
+        return "error", "document too large to read in memory"
+    except Exception as exc:  # one bad file never stops the others
+        return "error", f"internal error while reading: {type(exc).__name__}: {exc}"
+
+
+def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | None = None,
+          progress=None, today: dt.date | None = None) -> RunReport:
+    """Bring kb.db in line with the corpus folder; returns what changed."""
+    db = store.connect(db_path)
+    run_id = db["runs"].insert({"started": store.now(), "corpus": str(corpus)}).last_pk
+    report = RunReport()
+    files, refused = corpus_files(corpus)
+    report.failed.update(refused)
+    known = store.known_hashes(db)
+    version = pipeline_version()
+    if rebuild or store.get_info(db, "pipeline") != version:
+        known = {k: "" for k in known}
+    from extract.pipeline import file_hash
+
+    todo: list[tuple[Path, str]] = []
+    present = set()
+    for path in files:
+        key = doc_id(corpus, path)
+        present.add(key)
+        try:
+            digest = file_hash(path)
+        except OSError as exc:
+            report.failed[key] = f"cannot read file: {exc.strerror or exc}"
+            continue
+        if known.get(key) == digest:
+            report.unchanged.append(key)
+        else:
+            todo.append((path, key))
+    for key in sorted(set(known) - present):
+        with store.transaction(db):
+            store.clear_document(db, key)
+        report.removed.append(key)
+    _extract_and_write(db, todo, known, report, workers, progress, today)
+    from extract.link import link_all
+
+    link_all(db, today=today)
+    store.set_info(db, "pipeline", version)
+    _record_run(db, run_id, report)
+    return report
+
+
+def pipeline_version() -> str:
+    """A hash of the extraction code and data: when it changes, every file is re-extracted."""
+    import hashlib
+
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".yaml"} and "__pycache__" not in path.parts:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _extract_and_write(db, todo, known, report, workers, progress, today) -> None:
+    workers = workers or min(2, os.cpu_count() or 1)
+    iso_today = today.isoformat() if today else None
+    total = len(todo)
+
+    def handle(i: int, key: str, result: tuple[str, dict | str]) -> None:
+        status, payload = result
+        if status == "ok":
+            store.write_document(db, payload)
+            (report.changed if key in known else report.added).append(key)
+        else:
+            report.failed[key] = payload
+        if progress:
+            progress(i, total, key, status if status == "ok" else f"FOUT: {payload}")
+
+    if workers <= 1 or total <= 1:
+        for i, (path, key) in enumerate(todo, 1):
+            handle(i, key, process_file(str(path), key, iso_today))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [(key, pool.submit(process_file, str(path), key, iso_today)) for path, key in todo]
+        for i, (key, fut) in enumerate(futures, 1):
+            try:
+                result = fut.result()
+            except Exception as exc:  # a worker that died (memory, signal)
+                result = ("error", f"worker failed: {type(exc).__name__}: {exc}")
+            handle(i, key, result)
+
+
+def _record_run(db, run_id: int, report: RunReport) -> None:
+    with store.transaction(db):
+        for key, reason in report.failed.items():
+            db["problems"].insert({"run": run_id, "file": key, "reason": reason, "at": store.now()})
+        db["runs"].update(run_id, {
+            "finished": store.now(), "added": len(report.added), "changed": len(report.changed),
+            "unchanged": len(report.unchanged), "removed": len(report.removed), "failed": len(report.failed),
+            "errors": store.as_json(report.failed),
+        })
+
+
+def print_progress(i: int, total: int, key: str, status: str) -> None:
+    print(f"[{i}/{total}] {key}: {status}", file=sys.stderr, flush=True)

@@ -1,0 +1,257 @@
+"""Links across documents, recomputed after every ingest.
+
+- citations → the corpus document they cite, by its stated Kamerstuk id or,
+  when that document states none, by the citation's description (title,
+  date) matched with rapidfuzz; the learned id is then known for it too;
+- motion mentions → one `motions` row per motion, with its follow-up status
+  and the sentence that completed it;
+- commitments → the later document that delivered them (`deliveries`), and a
+  status as of today; curated decisions (`curation.yaml`) win.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from rapidfuzz import fuzz
+
+from extract import store
+from extract.curation import load_curation
+from extract.metadata import parse_dutch_date
+
+TITLE_MATCH = 85  # partial token-set ratio of a document title inside a citation's context
+DELIVERY_MATCH = 80
+DUE_SOON_DAYS = 30
+
+
+def link_all(db, today: dt.date | None = None) -> None:
+    today = today or dt.date.today()
+    with store.transaction(db):
+        resolve_citations(db)
+        aggregate_motions(db)
+        link_deliveries(db, today)
+        load_curation(db)
+
+
+# --- citations ---------------------------------------------------------------
+
+def resolve_citations(db) -> None:
+    """Fill citations.resolved_document; learn ids of documents that state none."""
+    if "citations" not in db.table_names():
+        return
+    db.conn.execute("DELETE FROM document_ids WHERE source = 'resolved'")
+    stated = {r["kst_id"]: r["document"] for r in db.query("SELECT kst_id, document FROM document_ids")}
+    unnamed = list(db.query(
+        "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"
+    ))
+    learned: dict[str, str] = {}
+    cites = list(db.query("SELECT rowid, document, cited, kind, context FROM citations WHERE kind = 'kst'"))
+    for c in cites:
+        if c["cited"] in stated or c["cited"] in learned:
+            continue
+        match = _match_description(c["context"] or "", [d for d in unnamed if d["id"] != c["document"]])
+        if match:
+            learned[c["cited"]] = match
+    for kst_id, doc in learned.items():
+        db["document_ids"].insert({"kst_id": kst_id, "document": doc, "source": "resolved",
+                                   "url": _kst_url(kst_id)}, pk=("kst_id", "document"), replace=True)
+    resolved = stated | learned
+    for c in cites:
+        target = resolved.get(c["cited"])
+        db.conn.execute("UPDATE citations SET resolved_document = ? WHERE rowid = ?", [target, c["rowid"]])
+    for d in db.query("SELECT id FROM documents"):
+        ids = [r["kst_id"] for r in db.query(
+            "SELECT kst_id FROM document_ids WHERE document = ? AND source = 'resolved' ORDER BY kst_id", [d["id"]])]
+        db.conn.execute("UPDATE documents SET kamerstuk_resolved = ? WHERE id = ?", [json.dumps(ids), d["id"]])
+
+
+def _match_description(context: str, candidates: list[dict]) -> str | None:
+    """The candidate whose title the context names (and whose date it states, if any)."""
+    if not context:
+        return None
+    stated_date = parse_dutch_date(context)
+    best, best_score = None, 0.0
+    for d in candidates:
+        title = d["title"] or ""
+        if len(title) < 8:
+            continue
+        score = fuzz.partial_token_set_ratio(title.lower(), context.lower())
+        if stated_date and d["date"]:
+            score += 10 if stated_date.isoformat() == d["date"] else -20
+        if score > best_score:
+            best, best_score = d["id"], score
+    return best if best_score >= TITLE_MATCH else None
+
+
+def _kst_url(kst_id: str) -> str:
+    from extract.citations import kst_url
+
+    return kst_url(kst_id)
+
+
+# --- motions -----------------------------------------------------------------
+
+def aggregate_motions(db) -> None:
+    """One row per motion, however many ways the letters name it."""
+    db.conn.execute("DELETE FROM motions") if "motions" in db.table_names() else None
+    if "motion_mentions" not in db.table_names():
+        return
+    mentions = list(db.query(
+        """SELECT m.rowid AS rowid, m.*, d.date AS doc_date, d.title AS doc_title
+           FROM motion_mentions m JOIN documents d ON d.id = m.document
+           ORDER BY d.date, m.document"""
+    ))
+    groups: list[dict] = []
+    for m in mentions:
+        members = json.loads(m["members"] or "[]")
+        group = _find_group(groups, m["motion"], members)
+        if group is None:
+            group = {"ids": set(), "members": [], "mentions": []}
+            groups.append(group)
+        if m["motion"]:
+            group["ids"].add(m["motion"])
+        for name in members:
+            if name.lower() not in {x.lower() for x in group["members"]}:
+                group["members"].append(name)
+        group["mentions"].append(m)
+    rows = [_motion_row(g) for g in groups]
+    if rows:
+        db["motions"].insert_all(rows, pk="id", replace=True, alter=True)
+    for row, g in zip(rows, groups):
+        for m in g["mentions"]:
+            db.conn.execute("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?", [row["id"], m["rowid"]])
+
+
+def _surnames(members: list[str]) -> set[str]:
+    return {re.sub(r"^(?:van der|van den|van de|van|de|der|den|ter|ten|te)\s+", "", n.lower()) for n in members}
+
+
+def _find_group(groups: list[dict], motion_id: str | None, members: list[str]) -> dict | None:
+    for g in groups:
+        if motion_id and motion_id in g["ids"]:
+            return g
+    if not members:
+        return None
+    wanted = _surnames(members)
+    for g in groups:
+        have = _surnames(g["members"])
+        if motion_id and g["ids"] and motion_id not in g["ids"]:
+            continue
+        if wanted and have and (wanted <= have or have <= wanted):
+            return g
+    return None
+
+
+def _motion_row(g: dict) -> dict:
+    ms = g["mentions"]
+    completed = next((m for m in ms if m["status"] == "completed"), None)
+    responding = next((m for m in ms if m["status"] == "responding"), None)
+    doc_row = next((m for m in ms if m["is_motion_document"]), None)
+    motion_id = sorted(g["ids"])[0] if g["ids"] else None
+    party = next((m["party"] for m in ms if m["party"]), None)
+    key = motion_id or "motie-" + "-".join(sorted(_surnames(g["members"]))).replace(" ", "_")
+    return {
+        "id": key,
+        "kst_id": motion_id,
+        "members": json.dumps(g["members"], ensure_ascii=False),
+        "party": party,
+        "title": next((m["title"] for m in ms if m["title"]), None),
+        "status": "completed" if completed else ("responding" if responding else "open"),
+        "first_seen": min((m["doc_date"] for m in ms if m["doc_date"]), default=None),
+        "date": doc_row["date"] if doc_row and "date" in doc_row.keys() else None,
+        "requests": doc_row["requests"] if doc_row and "requests" in doc_row.keys() else None,
+        "motion_document": doc_row["document"] if doc_row else None,
+        "completed_by": completed["document"] if completed else None,
+        "completed_passage": completed["passage"] if completed else None,
+        "evidence": (completed or responding or ms[0])["sentence"],
+        "n_mentions": len(ms),
+        "url": _kst_url(motion_id) if motion_id else None,
+    }
+
+
+# --- commitments -------------------------------------------------------------
+
+_DELIVERED_VERBS = re.compile(
+    r"\b(?:gepubliceerd|verschenen|toegestuurd|verstuurd|aangeboden|gedeeld|vastgesteld|gepresenteerd|"
+    r"aan uw Kamer gezonden|ontvangen|uitgebracht|gelanceerd)\b",
+    re.I,
+)
+
+
+def commitment_status(due: str | None, delivered: bool, today: dt.date) -> str:
+    """open / due_soon / overdue / delivered / no_deadline, as of `today`."""
+    if delivered:
+        return "delivered"
+    if not due:
+        return "no_deadline"
+    days = (dt.date.fromisoformat(due) - today).days
+    if days < 0:
+        return "overdue"
+    return "due_soon" if days <= DUE_SOON_DAYS else "open"
+
+
+def link_deliveries(db, today: dt.date) -> None:
+    """A later document delivers a commitment when it is, or reports, the deliverable."""
+    if "commitments" not in db.table_names():
+        return
+    if "deliveries" in db.table_names():
+        db.conn.execute("DELETE FROM deliveries")
+    docs = list(db.query("SELECT id, date, title, type FROM documents WHERE date IS NOT NULL ORDER BY date"))
+    commitments = list(db.query(
+        "SELECT c.id, c.document, c.deliverable, c.subject, c.text, c.kind, c.due, d.date AS promised "
+        "FROM commitments c JOIN documents d ON d.id = c.document"
+    ))
+    cites = _citations_by_document(db)
+    found = []
+    for c in commitments:
+        best = _best_delivery(db, c, docs, cites)
+        if best:
+            found.append(best)
+    if found:
+        db["deliveries"].insert_all(found, pk=("commitment", "document"), replace=True, alter=True)
+    delivered = {r["commitment"] for r in found}
+    for c in commitments:
+        status = commitment_status(c["due"], c["id"] in delivered, today)
+        db.conn.execute("UPDATE commitments SET status = ? WHERE id = ?", [status, c["id"]])
+
+
+def _citations_by_document(db) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    if "citations" in db.table_names():
+        for r in db.query("SELECT document, resolved_document FROM citations WHERE resolved_document IS NOT NULL"):
+            out.setdefault(r["document"], set()).add(r["resolved_document"])
+    return out
+
+
+def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]]) -> dict | None:
+    name = (c["deliverable"] or "").strip()
+    if len(name) < 4 or not c["promised"]:
+        return None
+    best = None
+    for d in docs:
+        if d["id"] == c["document"] or d["date"] <= c["promised"]:
+            continue
+        score, evidence = _delivery_score(db, name, c, d, cites)
+        if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
+            best = {"commitment": c["id"], "document": d["id"], "confidence": round(score, 1),
+                    "evidence": evidence, "method": "title" if evidence == d["title"] else "sentence"}
+    return best
+
+
+def _delivery_score(db, name: str, c: dict, d: dict, cites: dict[str, set[str]]) -> tuple[float, str | None]:
+    """How surely document `d` is or reports the deliverable `name`."""
+    title_score = fuzz.token_set_ratio(name.lower(), (d["title"] or "").lower()) if d["title"] else 0
+    if title_score >= 90 and len(name.split()) >= 1:
+        return float(title_score), d["title"]
+    best, evidence = 0.0, None
+    pattern = re.escape(name.lower()[:60])
+    for p in db.query(
+        "SELECT text FROM passages WHERE document = ? AND lower(text) LIKE ?", [d["id"], f"%{name.lower()[:40]}%"]
+    ):
+        for sentence in re.split(r"(?<=[.!?])\s+", p["text"]):
+            if re.search(pattern, sentence.lower()) and _DELIVERED_VERBS.search(sentence):
+                score = 85.0 + (10 if c["document"] in cites.get(d["id"], set()) else 0)
+                if score > best:
+                    best, evidence = score, sentence
+    return best, evidence

@@ -1,0 +1,199 @@
+"""The knowledge base: one SQLite file written with sqlite-utils.
+
+Every document's rows are replaced in one transaction, so a reader (Datasette,
+in WAL mode) sees a document either whole or not at all, and a crash never
+leaves half a document behind. Curated decisions live in their own table,
+which no rebuild touches.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+# Tables whose rows belong to one document and are replaced with it.
+DOCUMENT_TABLES = (
+    "passages", "footnotes", "citations", "motion_mentions", "commitments",
+    "mentions", "dependencies", "tables", "table_rows", "document_ids",
+)
+# Derived across documents by the linking step; rebuilt after each ingest.
+LINKED_TABLES = ("motions", "deliveries")
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """Open (and create) the knowledge base with WAL and a busy timeout."""
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    db = sqlite_utils.Database(conn)
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    ensure_schema(db)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create tables, indexes and full-text search once; cheap when they exist."""
+    if "documents" in db.table_names() and db["schema_info"].exists():
+        return
+    db["schema_info"].insert({"key": "version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
+    db["documents"].create(
+        {
+            "id": str, "path": str, "format": str, "sha256": str, "date": str, "date_estimated": int,
+            "type": str, "title": str, "kamerstuk": str, "kamerstuk_resolved": str, "senders": str,
+            "reference": str, "source_url": str, "language": str, "pages": int, "n_passages": int,
+            "text": str, "ingested_at": str,
+        },
+        pk="id", if_not_exists=True,
+    )
+    db["passages"].create(
+        {"id": str, "document": str, "ord": int, "heading": str, "page": int, "kind": str, "text": str,
+         "language": str},
+        pk="id", foreign_keys=[("document", "documents", "id")], if_not_exists=True,
+    )
+    db["footnotes"].create(
+        {"id": str, "document": str, "number": str, "text": str, "passage": str},
+        pk="id", foreign_keys=[("document", "documents", "id")], if_not_exists=True,
+    )
+    db["document_ids"].create(
+        {"kst_id": str, "document": str, "source": str, "url": str},
+        pk=("kst_id", "document"), if_not_exists=True,
+    )
+    db["problems"].create(
+        {"id": int, "run": int, "file": str, "reason": str, "at": str}, pk="id", if_not_exists=True,
+    )
+    db["runs"].create(
+        {"id": int, "started": str, "finished": str, "corpus": str, "added": int, "changed": int,
+         "unchanged": int, "removed": int, "failed": int, "errors": str},
+        pk="id", if_not_exists=True,
+    )
+    db["curation"].create(
+        {"id": int, "kind": str, "target": str, "field": str, "value": str, "note": str, "by": str, "at": str},
+        pk="id", if_not_exists=True,
+    )
+    _create_extraction_tables(db)
+    for table, cols in (("passages", ["document", "ord"]), ("footnotes", ["document"]),
+                        ("document_ids", ["document"]), ("documents", ["date"]), ("documents", ["type"]),
+                        ("citations", ["document"]), ("citations", ["cited"]), ("citations", ["resolved_document"]),
+                        ("motion_mentions", ["document"]), ("motion_mentions", ["motion_key"]),
+                        ("commitments", ["document"]), ("commitments", ["due"]), ("commitments", ["status"]),
+                        ("mentions", ["document"]), ("mentions", ["entity"]), ("mentions", ["passage"]),
+                        ("dependencies", ["product"]), ("dependencies", ["country"]), ("motions", ["status"])):
+        db[table].create_index(cols, if_not_exists=True)
+    if not db["passages"].detect_fts():
+        db["passages"].enable_fts(["text", "heading"], tokenize=FTS_TOKENIZE, create_triggers=True)
+
+
+def _create_extraction_tables(db: sqlite_utils.Database) -> None:
+    doc_fk = [("document", "documents", "id")]
+    db["citations"].create(
+        {"id": int, "document": str, "passage": str, "footnote": str, "cited": str, "kind": str, "surface": str,
+         "context": str, "url": str, "resolved_document": str},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+    db["motion_mentions"].create(
+        {"id": int, "document": str, "passage": str, "motion": str, "motion_key": str, "members": str,
+         "party": str, "status": str, "sentence": str, "surface": str, "title": str, "is_motion_document": int,
+         "date": str, "considerations": str, "requests": str, "deadline_text": str},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+    db["motions"].create(
+        {"id": str, "kst_id": str, "members": str, "party": str, "title": str, "status": str, "first_seen": str,
+         "date": str, "requests": str, "motion_document": str, "completed_by": str, "completed_passage": str,
+         "evidence": str, "n_mentions": int, "url": str, "curated": int},
+        pk="id", if_not_exists=True,
+    )
+    db["commitments"].create(
+        {"id": str, "document": str, "passage": str, "text": str, "kind": str, "actor": str, "deliverable": str,
+         "subject": str, "deadline_text": str, "timex": str, "due": str, "promised_on": str, "status": str,
+         "curated": int},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+    db["deliveries"].create(
+        {"commitment": str, "document": str, "confidence": float, "evidence": str, "method": str},
+        pk=("commitment", "document"), if_not_exists=True,
+    )
+    db["entities"].create(
+        {"id": str, "type": str, "name": str, "standard_id": str, "aliases": str, "is_new": int},
+        pk="id", if_not_exists=True,
+    )
+    db["mentions"].create(
+        {"id": int, "document": str, "passage": str, "footnote": str, "entity": str, "type": str, "name": str,
+         "surface": str, "start": int, "end": int},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+    db["dependencies"].create(
+        {"id": int, "document": str, "passage": str, "product": str, "country": str, "share": float,
+         "scope": str, "year": int, "sentence": str, "source": str},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+
+
+def clear_document(db: sqlite_utils.Database, doc_id: str) -> None:
+    """Remove every derived row of one document (not curated rows)."""
+    for table in DOCUMENT_TABLES:
+        if table in db.table_names():
+            db.conn.execute(f"DELETE FROM [{table}] WHERE document = ?", [doc_id])
+    db.conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+
+
+def write_document(db: sqlite_utils.Database, rows: dict[str, list[dict]]) -> None:
+    """Replace one document's rows in one transaction.
+
+    `rows` maps table name → rows; 'documents' holds exactly one row.
+    """
+    doc = rows["documents"][0]
+    with transaction(db):
+        clear_document(db, doc["id"])
+        db["documents"].insert(doc, pk="id", alter=True)
+        for table, items in rows.items():
+            if table == "documents" or not items:
+                continue
+            db[table].insert_all(items, alter=True, pk=_PKS.get(table, "id"))
+
+
+_PKS = {"document_ids": ("kst_id", "document")}
+
+
+def known_hashes(db: sqlite_utils.Database) -> dict[str, str]:
+    """id → sha256 of every ingested document (for the incremental check)."""
+    return {r["id"]: r["sha256"] for r in db.query("SELECT id, sha256 FROM documents")}
+
+
+def get_info(db: sqlite_utils.Database, key: str) -> str | None:
+    row = next(iter(db.query("SELECT value FROM schema_info WHERE key = ?", [key])), None)
+    return row["value"] if row else None
+
+
+def set_info(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db["schema_info"].insert({"key": key, "value": value}, pk="key", replace=True)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def as_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

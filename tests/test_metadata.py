@@ -1,0 +1,62 @@
+"""Document metadata read from the letters' own text."""
+import datetime as dt
+
+import pytest
+
+from extract.metadata import dossier_id, parse_dutch_date
+from extract.pipeline import load_document
+
+
+@pytest.mark.parametrize("key,date,estimated,doctype,ids", [
+    ("000", "2023-05-12", False, "kamerbrief", ["kst-30821-181", "kst-21501-02-181"]),
+    ("001", "2022-11-08", False, "kamerbrief", []),
+    ("002", "2023-03-02", False, "verslag_schriftelijk_overleg", []),
+    ("003", None, True, "kabinetsappreciatie", []),
+    ("004", None, True, "kamerbrief", []),
+])
+def test_seed_metadata(seed_docs, key, date, estimated, doctype, ids):
+    meta = seed_docs[key].meta
+    assert meta.type == doctype
+    assert meta.kamerstuk == ids
+    assert meta.date_estimated is estimated
+    if date:
+        assert meta.date.isoformat() == date
+
+
+def test_estimated_date_is_near_the_real_one(seed_docs):
+    # 003 states no date; it was sent on 30 oktober 2023 and mentions '17 oktober jl.'.
+    meta = seed_docs["003"].meta
+    assert abs((meta.date - dt.date(2023, 10, 30)).days) <= 60
+
+
+def test_sidecar_overrides_extracted_metadata(tmp_path, seed_paths):
+    src = seed_paths["001"]
+    doc_path = tmp_path / src.name
+    doc_path.write_bytes(src.read_bytes())
+    (tmp_path / (src.name + ".meta.yaml")).write_text(
+        "date: 2022-11-09\ntype: other\nkamerstuk: [kst-35982-9]\ntitle: Open strategische autonomie\n"
+        "source_url: https://zoek.officielebekendmakingen.nl/kst-35982-9\n", encoding="utf-8")
+    meta = load_document(doc_path).meta
+    assert meta.date == dt.date(2022, 11, 9)
+    assert meta.type == "other"
+    assert meta.kamerstuk == ["kst-35982-9"]
+    assert meta.source_url.endswith("kst-35982-9")
+
+
+def test_motion_header_ids_and_dates(tmp_path):
+    path = tmp_path / "motie.txt"
+    path.write_text("36410-V-44\n\n14 februari 2024\n\nVaststelling van de begrotingsstaat\n"
+                    "MOTIE VAN HET LID DE ROON\n\nDe Kamer,\n\ngehoord de beraadslaging,\n"
+                    "verzoekt de regering om binnen een maand met een plan te komen,\n\n"
+                    "en gaat over tot de orde van de dag.\n", encoding="utf-8")
+    meta = load_document(path).meta
+    assert meta.kamerstuk == ["kst-36410-V-44"]
+    assert meta.date == dt.date(2024, 2, 14)
+    assert meta.type == "motie"
+
+
+def test_small_grammar_pieces():
+    assert parse_dutch_date("Den Haag, 12 mei 2023") == dt.date(2023, 5, 12)
+    assert parse_dutch_date("31 februari 2023") is None
+    assert dossier_id("36 200 V", "50") == "kst-36200-V-50"
+    assert dossier_id("21 501-02", "181") == "kst-21501-02-181"
