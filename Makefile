@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8001
 
-.PHONY: install serve test bench build clean help kb.db
+.PHONY: install serve test bench build clean help kb.db browser
 
 help:
 	@echo "make serve   create .venv, install, build kb.db from corpus/ if needed, serve on 127.0.0.1:$(PORT)"
@@ -32,7 +32,15 @@ build: kb.db
 serve: kb.db
 	$(BIN)/kb serve --db kb.db --port $(PORT)
 
-test: $(STAMP)
+# The browser tests need Debian's chromium; install it when we may (root, apt),
+# otherwise those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 \
+	      && apt-get install -y -q chromium >/dev/null 2>&1)); } \
+	  || echo "chromium not available: browser tests will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

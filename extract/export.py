@@ -139,6 +139,7 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
             for d in ex.dependencies
         ],
     }
+    rows.update(_table_rows(doc_id, doc))
     md = ex.motion_document
     if md:
         rows["motion_mentions"].append(
@@ -149,6 +150,21 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
              "requests": as_json(md.get("requests") or []), "deadline_text": md.get("deadline_text")}
         )
     return rows
+
+
+def _table_rows(doc_id: str, doc: Document) -> dict[str, list[dict]]:
+    """The document's tables and their rows (cells as JSON, text for search)."""
+    tables, table_rows = [], []
+    for i, t in enumerate(doc.tables):
+        tid = f"{doc_id}#t{i}"
+        tables.append({"id": tid, "document": doc_id, "ord": i, "page": t.page, "caption": t.caption,
+                       "header": as_json(t.header), "n_rows": len(t.rows)})
+        table_rows += [
+            {"id": f"{tid}r{j}", "document": doc_id, "table_id": tid, "ord": j, "cells": as_json(cells),
+             "text": " | ".join(c for c in cells if c)}
+            for j, cells in enumerate(t.rows)
+        ]
+    return {"tables": tables, "table_rows": table_rows}
 
 
 def commitment_ids(doc_id: str, commitments: list[dict]) -> list[str]:

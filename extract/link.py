@@ -28,10 +28,32 @@ DUE_SOON_DAYS = 30
 def link_all(db, today: dt.date | None = None) -> None:
     today = today or dt.date.today()
     with store.transaction(db):
+        refresh_entities(db)
         resolve_citations(db)
         aggregate_motions(db)
         link_deliveries(db, today)
         load_curation(db)
+
+
+def refresh_entities(db) -> None:
+    """The entities table: every gazetteer entity that some document mentions.
+
+    Kept apart from the per-document rows so an entity page survives the
+    re-extraction of any one letter.
+    """
+    from extract.entities import entity_table
+
+    mentioned = {r["entity"] for r in db.query("SELECT DISTINCT entity FROM mentions")}
+    db.conn.execute("DELETE FROM entities")
+    rows = [e for e in entity_table() if e["id"] in mentioned]
+    known = {e["id"] for e in rows}
+    rows += [
+        {"id": r["entity"], "type": r["type"], "name": r["name"], "standard_id": None, "aliases": "[]", "is_new": 1}
+        for r in db.query("SELECT entity, type, name FROM mentions GROUP BY entity")
+        if r["entity"] not in known
+    ]
+    if rows:
+        db["entities"].insert_all(rows, pk="id", replace=True, alter=True)
 
 
 # --- citations ---------------------------------------------------------------

@@ -48,6 +48,19 @@ class Block:
 
 
 @dataclass
+class Table:
+    """A table as the reader found it: its page, caption, header row and body rows.
+
+    Cells are plain strings (line breaks kept); `rows` excludes the header.
+    """
+
+    rows: list[list[str]]
+    header: list[str] = field(default_factory=list)
+    page: int | None = None
+    caption: str | None = None
+
+
+@dataclass
 class RawDocument:
     """What a reader found, before cleaning and structuring."""
 
@@ -62,7 +75,7 @@ class RawDocument:
     # ('Datum 8 november 2022', 'Onze referentie ...'), kept for metadata extraction.
     front_matter: str = ""
     pages: int | None = None
-    tables: list[list[list[str]]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
 
 
 @dataclass
@@ -115,7 +128,7 @@ class Document:
     pages: int | None = None
     sha256: str = ""
     hints: dict = field(default_factory=dict)  # the reader's hints (e.g. embedded motions)
-    tables: list[list[list[str]]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -100,7 +100,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                         ("motion_mentions", ["document"]), ("motion_mentions", ["motion_key"]),
                         ("commitments", ["document"]), ("commitments", ["due"]), ("commitments", ["status"]),
                         ("mentions", ["document"]), ("mentions", ["entity"]), ("mentions", ["passage"]),
-                        ("dependencies", ["product"]), ("dependencies", ["country"]), ("motions", ["status"])):
+                        ("dependencies", ["product"]), ("dependencies", ["country"]), ("motions", ["status"]),
+                        ("tables", ["document"]), ("table_rows", ["table_id"])):
         db[table].create_index(cols, if_not_exists=True)
     if not db["passages"].detect_fts():
         db["passages"].enable_fts(["text", "heading"], tokenize=FTS_TOKENIZE, create_triggers=True)
@@ -147,6 +148,14 @@ def _create_extraction_tables(db: sqlite_utils.Database) -> None:
     db["dependencies"].create(
         {"id": int, "document": str, "passage": str, "product": str, "country": str, "share": float,
          "scope": str, "year": int, "sentence": str, "source": str},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+    db["tables"].create(
+        {"id": str, "document": str, "ord": int, "page": int, "caption": str, "header": str, "n_rows": int},
+        pk="id", foreign_keys=doc_fk, if_not_exists=True,
+    )
+    db["table_rows"].create(
+        {"id": str, "document": str, "table_id": str, "ord": int, "cells": str, "text": str},
         pk="id", foreign_keys=doc_fk, if_not_exists=True,
     )
 
