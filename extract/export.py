@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from extract.model import Document
+from extract.pipeline import file_stamp
 from extract.sentences import split_spans
 from extract.store import as_json, now
 
@@ -85,6 +86,7 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
     rows: dict[str, list[dict]] = {
         "documents": [{
             "id": doc_id, "path": str(doc.path), "format": doc.format, "sha256": doc.sha256,
+            "stamp": file_stamp(doc.path),
             "date": doc.meta.date.isoformat() if doc.meta.date else None,
             "date_estimated": int(doc.meta.date_estimated), "type": doc.meta.type, "title": doc.meta.title,
             "kamerstuk": as_json(doc.meta.kamerstuk), "kamerstuk_resolved": as_json([]),

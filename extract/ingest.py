@@ -87,22 +87,21 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
     files, refused = corpus_files(corpus)
     report.failed.update(refused)
     known = store.known_hashes(db)
+    stamps = store.known_stamps(db)
     version = pipeline_version()
     if rebuild or store.get_info(db, "pipeline") != version:
-        known = {k: "" for k in known}
-    from extract.pipeline import file_hash
-
+        known, stamps = {k: "" for k in known}, {}
     todo: list[tuple[Path, str]] = []
     present = set()
     for path in files:
         key = doc_id(corpus, path)
         present.add(key)
         try:
-            digest = file_hash(path)
+            unchanged = _unchanged(db, path, key, known, stamps)
         except OSError as exc:
             report.failed[key] = f"cannot read file: {exc.strerror or exc}"
             continue
-        if known.get(key) == digest:
+        if unchanged:
             report.unchanged.append(key)
         else:
             todo.append((path, key))
@@ -117,6 +116,19 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
     store.set_info(db, "pipeline", version)
     _record_run(db, run_id, report)
     return report
+
+
+def _unchanged(db, path: Path, key: str, known: dict, stamps: dict) -> bool:
+    """Same size and mtime, or else same content hash, as when last ingested."""
+    from extract.pipeline import file_hash, file_stamp
+
+    stamp = file_stamp(path)
+    if key in stamps and stamps[key] == stamp and known.get(key):
+        return True
+    if known.get(key) and known[key] == file_hash(path):
+        db["documents"].update(key, {"stamp": stamp})  # touched, not changed
+        return True
+    return False
 
 
 def pipeline_version() -> str:

@@ -45,6 +45,20 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+def file_stamp(path: Path) -> str:
+    """Size and modification time of a document and its sidecar.
+
+    When the stamp is unchanged the file is taken as unchanged without
+    reading it, so an incremental run over a large corpus reads only what is new.
+    """
+    parts = []
+    for p in (path, sidecar_path(path)):
+        if p.exists():
+            st = p.stat()
+            parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+    return "/".join(parts)
+
+
 def load_document(path: Path | str) -> Document:
     """Read, clean and structure one file, with its metadata. Raises ReadError."""
     path = Path(path)

@@ -61,7 +61,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["schema_info"].insert({"key": "version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
     db["documents"].create(
         {
-            "id": str, "path": str, "format": str, "sha256": str, "date": str, "date_estimated": int,
+            "id": str, "path": str, "format": str, "sha256": str, "stamp": str, "date": str, "date_estimated": int,
             "type": str, "title": str, "kamerstuk": str, "kamerstuk_resolved": str, "senders": str,
             "reference": str, "source_url": str, "language": str, "pages": int, "n_passages": int,
             "text": str, "ingested_at": str,
@@ -189,6 +189,13 @@ _PKS = {"document_ids": ("kst_id", "document")}
 def known_hashes(db: sqlite_utils.Database) -> dict[str, str]:
     """id → sha256 of every ingested document (for the incremental check)."""
     return {r["id"]: r["sha256"] for r in db.query("SELECT id, sha256 FROM documents")}
+
+
+def known_stamps(db: sqlite_utils.Database) -> dict[str, str]:
+    """id → size/mtime stamp of every ingested document's file."""
+    if "stamp" not in db["documents"].columns_dict:  # a KB from before stamps
+        return {}
+    return {r["id"]: r["stamp"] for r in db.query("SELECT id, stamp FROM documents")}
 
 
 def get_info(db: sqlite_utils.Database, key: str) -> str | None:

@@ -1,0 +1,1 @@
+"""Benchmarks for kamer-kb (`make bench`); not part of the test suite."""

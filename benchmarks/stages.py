@@ -1,0 +1,290 @@
+"""One benchmark stage per call, run in its own process so peak memory is its own.
+
+`python -m benchmarks.stages STAGE --work DIR` prints one JSON object:
+the stage's rates, the reference tools' rates on the same files, and the
+process's peak RSS in MB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from benchmarks.corpus import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peak_mb() -> float:
+    """Peak RSS of this process and of the children it waited for (KB on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, kids) / 1024, 1)
+
+
+def sources(extra: list[str]) -> list[Path]:
+    return [ROOT / "corpus"] + [Path(p) for p in extra if Path(p).is_dir()]
+
+
+# --- PDF ---------------------------------------------------------------------
+
+def stage_pdf(work: Path, n: int, extra: list[str]) -> dict:
+    """Pages/s of our reader vs pypdfium2 raw text and plain pdfplumber extract_text."""
+    import pdfplumber
+    import pypdfium2
+
+    from extract.readers.pdf import read_pdf
+
+    folder = work / "pdf"
+    if not folder.exists():
+        generate(folder, n, sources(extra), pdf_share=1.0)
+    files = sorted(folder.glob("*.pdf")) + [Path(p) for p in extra if p.endswith(".pdf")]
+
+    def pdfium(path: Path) -> int:
+        pdf = pypdfium2.PdfDocument(str(path))
+        for page in pdf:
+            page.get_textpage().get_text_range()
+        n = len(pdf)
+        pdf.close()
+        return n
+
+    def plumber(path: Path) -> int:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.close()
+            return len(pdf.pages)
+
+    def ours(path: Path) -> int:
+        return read_pdf(path).pages or 0
+
+    out = {}
+    for name, fn in (("pypdfium2", pdfium), ("pdfplumber_text", plumber), ("kamerkb_reader", ours)):
+        start, pages = time.perf_counter(), 0
+        for path in files:
+            pages += fn(path)
+        out[name] = round(pages / (time.perf_counter() - start), 1)
+    out["pages"] = pages
+    out["ratio_pdfium_over_ours"] = round(out["pypdfium2"] / out["kamerkb_reader"], 2)
+    return out
+
+
+# --- extraction ----------------------------------------------------------------
+
+def stage_extract(work: Path, n: int, extra: list[str]) -> dict:
+    """Tokens/s of the full pipeline vs spaCy's blank Dutch tokeniser, one core."""
+    import spacy
+
+    from extract.export import extract_all
+    from extract.pipeline import load_document
+
+    folder = work / "text"
+    if not folder.exists():
+        generate(folder, n, sources(extra))
+    files = sorted(folder.glob("*.txt"))[:n]
+    blank = spacy.blank("nl")
+    texts = [p.read_text(encoding="utf-8") for p in files]
+    start = time.perf_counter()
+    tokens = sum(len(d) for d in blank.pipe(texts, batch_size=64))
+    blank_rate = tokens / (time.perf_counter() - start)
+    load_document(files[0])  # warm caches (gazetteers, pipeline) outside the timing
+    extract_all(load_document(files[0]))
+    start = time.perf_counter()
+    for path in files:
+        extract_all(load_document(path))
+    ours = tokens / (time.perf_counter() - start)
+    return {"tokens": tokens, "blank_nl_tokens_per_s": round(blank_rate), "pipeline_tokens_per_s": round(ours),
+            "ratio_blank_over_pipeline": round(blank_rate / ours, 1)}
+
+
+# --- build -------------------------------------------------------------------
+
+def stage_build(work: Path, n: int, extra: list[str]) -> dict:
+    """Documents/s of a fresh build with 1 and with 2 workers."""
+    from extract.ingest import build
+
+    folder = work / "build"
+    if not folder.exists():
+        generate(folder, n, sources(extra), pdf_share=0.1)
+    out = {"documents": n}
+    for workers in (1, 2):
+        db = work / f"build-{workers}.db"
+        for p in work.glob(f"build-{workers}.db*"):
+            p.unlink()
+        start = time.perf_counter()
+        build(folder, db, workers=workers)
+        out[f"docs_per_s_{workers}w"] = round(n / (time.perf_counter() - start), 2)
+    out["speedup_2w"] = round(out["docs_per_s_2w"] / out["docs_per_s_1w"], 2)
+    return out
+
+
+# --- a large KB, cheaply ---------------------------------------------------------
+
+def large_kb(work: Path, size: int, base: int, extra: list[str]) -> tuple[Path, Path]:
+    """A corpus of `size` files and its KB, made by extracting `base` documents once
+    and cloning their rows under the other files' names (each clone file differs in
+    its first line, and the KB records that file's real hash, so ingest sees it as
+    unchanged). Returns (corpus, db)."""
+    from extract import store
+    from extract.ingest import doc_id, pipeline_version, process_file
+    from extract.link import link_all
+    from extract.pipeline import file_hash
+
+    corpus, db_path = work / f"kb{size}", work / f"kb{size}.db"
+    if db_path.exists():
+        return corpus, db_path
+    seed_dir = work / "base"
+    if not seed_dir.exists():
+        generate(seed_dir, base, sources(extra))
+    bases = sorted(seed_dir.glob("*.txt"))
+    rows = [process_file(str(p), p.name)[1] for p in bases]
+    corpus.mkdir(parents=True, exist_ok=True)
+    db = store.connect(db_path)
+    for i in range(size):
+        k = i % len(bases)
+        path = corpus / f"doc_{i:05d}.txt"
+        path.write_text(f"kloon {i}\n\n" + bases[k].read_text(encoding="utf-8"), encoding="utf-8")
+        key = doc_id(corpus, path)
+        cloned = _rekey(rows[k], bases[k].name, key)
+        cloned["documents"][0]["sha256"] = file_hash(path)
+        cloned["documents"][0]["path"] = str(path)
+        store.write_document(db, cloned)
+    link_all(db)
+    store.set_info(db, "pipeline", pipeline_version())
+    return corpus, db_path
+
+
+def _rekey(rows: dict, old: str, new: str) -> dict:
+    def fix(v):
+        if isinstance(v, str) and (v == old or v.startswith(old + "#")):
+            return new + v[len(old):]
+        return v
+    return {t: [{k: fix(v) for k, v in r.items()} for r in items] for t, items in rows.items()}
+
+
+def stage_incremental(work: Path, n: int, extra: list[str]) -> dict:
+    """Seconds to ingest one new letter into a KB of 100 and of `n` documents."""
+    from extract.ingest import build
+
+    out = {}
+    for size in (100, n):
+        corpus, db = large_kb(work, size, min(100, size), extra)
+        letter_dir = work / "new-letter"
+        if not letter_dir.exists():
+            generate(letter_dir, 1, sources(extra), seed=size + 1)
+        new = corpus / "nieuw.txt"
+        shutil.copy(next(letter_dir.glob("*.txt")), new)
+        start = time.perf_counter()
+        report = build(corpus, db)
+        out[f"seconds_into_{size}"] = round(time.perf_counter() - start, 3)
+        assert report.added == ["nieuw.txt"], report.summary()
+        new.unlink()
+        build(corpus, db)  # remove it again for the next run
+    out["ratio_large_over_small"] = round(out[f"seconds_into_{n}"] / out["seconds_into_100"], 2)
+    return out
+
+
+# --- serving -----------------------------------------------------------------
+
+def stage_serve(work: Path, n: int, extra: list[str]) -> dict:
+    """p50/p95 latency of FTS search and every canned query, 4 concurrent clients."""
+    import yaml
+
+    from extract.serve import datasette_args
+
+    _, db = large_kb(work, n, 100, extra)
+    port = _free_port()
+    args = datasette_args(db, port=port, host="127.0.0.1")
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port)
+        name = db.stem
+        urls = [f"/{name}/passages.json?_search=lithium", f"/{name}/passages.json?_search=china+grondstoffen"]
+        meta = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text()) if (ROOT / "datasette" / "metadata.yml").exists() else {}
+        for dbname, dbmeta in (meta.get("databases") or {}).items():
+            for q, spec in (dbmeta.get("queries") or {}).items():
+                params = {p: "lithium" for p in (spec.get("params") or [])}
+                urls.append(f"/{name}/{q}.json?" + urllib.parse.urlencode(params))
+        result = {}
+        for url in urls:
+            times = _hammer(f"http://127.0.0.1:{port}{url}", clients=4, each=10)
+            result[url] = {"p50_ms": round(statistics.median(times), 1),
+                           "p95_ms": round(statistics.quantiles(times, n=20)[18], 1)}
+        worst = max(v["p95_ms"] for v in result.values())
+        return {"documents": n, "worst_p95_ms": worst, "queries": result}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _hammer(url: str, clients: int, each: int) -> list[float]:
+    times: list[float] = []
+    errors: list[str] = []
+
+    def worker():
+        for _ in range(each):
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:
+                    r.read()
+            except Exception as exc:  # a failing query is a result, not a crash
+                errors.append(f"{url}: {exc}")
+            times.append((time.perf_counter() - start) * 1000)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        print(errors[0], file=sys.stderr)
+    return times
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(port: int, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("datasette did not start")
+
+
+STAGES = {"pdf": stage_pdf, "extract": stage_extract, "build": stage_build,
+          "incremental": stage_incremental, "serve": stage_serve}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Run one benchmark stage and print its result as JSON.")
+    p.add_argument("stage", choices=sorted(STAGES))
+    p.add_argument("--work", type=Path, required=True, help="working folder (generated corpora, KBs)")
+    p.add_argument("-n", type=int, default=100, help="size parameter of the stage")
+    p.add_argument("--extra", action="append", default=[], help="extra source folder or PDF file")
+    args = p.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    result = STAGES[args.stage](args.work, args.n, args.extra)
+    result["peak_rss_mb"] = peak_mb()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
