@@ -112,7 +112,7 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
     _extract_and_write(db, todo, known, report, workers, progress, today)
     from extract.link import link_all
 
-    link_all(db, today=today)
+    link_all(db, today=today, changed=None if rebuild else set(report.added) | set(report.changed))
     store.set_info(db, "pipeline", version)
     _record_run(db, run_id, report)
     return report

@@ -14,24 +14,32 @@ import datetime as dt
 import json
 import re
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from extract import store
 from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
+from extract.sentences import split
 
 TITLE_MATCH = 85  # partial token-set ratio of a document title inside a citation's context
 DELIVERY_MATCH = 80
 DUE_SOON_DAYS = 30
 
 
-def link_all(db, today: dt.date | None = None) -> None:
+def link_all(db, today: dt.date | None = None, changed: set[str] | None = None) -> None:
+    """Recompute the cross-document links.
+
+    `changed` names the documents added or changed by this run (None: all);
+    delivery matching, the one quadratic link, then only pairs a changed
+    document takes part in, so one new letter costs the same in a KB of
+    a hundred or of ten thousand documents.
+    """
     today = today or dt.date.today()
     with store.transaction(db):
         refresh_entities(db)
         resolve_citations(db)
         aggregate_motions(db)
-        link_deliveries(db, today)
+        link_deliveries(db, today, changed)
         load_curation(db)
 
 
@@ -68,9 +76,13 @@ def resolve_citations(db) -> None:
         "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"
     ))
     learned: dict[str, str] = {}
-    cites = list(db.query("SELECT rowid, document, cited, kind, context FROM citations WHERE kind = 'kst'"))
+    if not unnamed:
+        cites = []
+    else:
+        cites = list(db.query("SELECT document, cited, context FROM citations WHERE kind = 'kst' "
+                              "AND cited NOT IN (SELECT kst_id FROM document_ids)"))
     for c in cites:
-        if c["cited"] in stated or c["cited"] in learned:
+        if c["cited"] in learned:
             continue
         match = _match_description(c["context"] or "", [d for d in unnamed if d["id"] != c["document"]])
         if match:
@@ -78,14 +90,15 @@ def resolve_citations(db) -> None:
     for kst_id, doc in learned.items():
         db["document_ids"].insert({"kst_id": kst_id, "document": doc, "source": "resolved",
                                    "url": _kst_url(kst_id)}, pk=("kst_id", "document"), replace=True)
-    resolved = stated | learned
-    for c in cites:
-        target = resolved.get(c["cited"])
-        db.conn.execute("UPDATE citations SET resolved_document = ? WHERE rowid = ?", [target, c["rowid"]])
-    for d in db.query("SELECT id FROM documents"):
-        ids = [r["kst_id"] for r in db.query(
-            "SELECT kst_id FROM document_ids WHERE document = ? AND source = 'resolved' ORDER BY kst_id", [d["id"]])]
-        db.conn.execute("UPDATE documents SET kamerstuk_resolved = ? WHERE id = ?", [json.dumps(ids), d["id"]])
+    db.conn.execute(
+        "UPDATE citations SET resolved_document = (SELECT document FROM document_ids i WHERE i.kst_id = citations.cited "
+        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind = 'kst'"
+    )
+    db.conn.execute(
+        "UPDATE documents SET kamerstuk_resolved = coalesce((SELECT json_group_array(kst_id) FROM "
+        "(SELECT kst_id FROM document_ids i WHERE i.document = documents.id AND i.source = 'resolved' "
+        "ORDER BY kst_id)), '[]')"
+    )
 
 
 def _match_description(context: str, candidates: list[dict]) -> str | None:
@@ -140,9 +153,8 @@ def aggregate_motions(db) -> None:
     rows = [_motion_row(g) for g in groups]
     if rows:
         db["motions"].insert_all(rows, pk="id", replace=True, alter=True)
-    for row, g in zip(rows, groups):
-        for m in g["mentions"]:
-            db.conn.execute("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?", [row["id"], m["rowid"]])
+    db.conn.executemany("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?",
+                        [(row["id"], m["rowid"]) for row, g in zip(rows, groups) for m in g["mentions"]])
 
 
 def _surnames(members: list[str]) -> set[str]:
@@ -150,9 +162,9 @@ def _surnames(members: list[str]) -> set[str]:
 
 
 def _find_group(groups: list[dict], motion_id: str | None, members: list[str]) -> dict | None:
-    for g in groups:
-        if motion_id and motion_id in g["ids"]:
-            return g
+    by_id = next((g for g in groups if motion_id and motion_id in g["ids"]), None) if motion_id else None
+    if by_id:
+        return by_id
     if not members:
         return None
     wanted = _surnames(members)
@@ -213,29 +225,52 @@ def commitment_status(due: str | None, delivered: bool, today: dt.date) -> str:
     return "due_soon" if days <= DUE_SOON_DAYS else "open"
 
 
-def link_deliveries(db, today: dt.date) -> None:
-    """A later document delivers a commitment when it is, or reports, the deliverable."""
+def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None:
+    """A later document delivers a commitment when it is, or reports, the deliverable.
+
+    With `changed`, only the changed documents' commitments (against every
+    document) and the other open commitments (against the changed documents)
+    are matched; deliveries found before stay (their rows go with a document
+    when it is cleared).
+    """
     if "commitments" not in db.table_names():
         return
-    if "deliveries" in db.table_names():
+    if changed is None:
         db.conn.execute("DELETE FROM deliveries")
     docs = list(db.query("SELECT id, date, title, type FROM documents WHERE date IS NOT NULL ORDER BY date"))
+    delivered = {r["commitment"] for r in db.query("SELECT commitment FROM deliveries")}
     commitments = list(db.query(
         "SELECT c.id, c.document, c.deliverable, c.subject, c.text, c.kind, c.due, d.date AS promised "
-        "FROM commitments c JOIN documents d ON d.id = c.document"
+        "FROM commitments c JOIN documents d ON d.id = c.document WHERE coalesce(c.kind, '') != 'eu_action'"
     ))
     cites = _citations_by_document(db)
     found = []
     for c in commitments:
-        best = _best_delivery(db, c, docs, cites)
+        if changed is None or c["document"] in changed:
+            restrict = None
+        elif c["id"] in delivered:
+            continue
+        else:
+            restrict = changed
+        best = _best_delivery(db, c, docs, cites, restrict)
         if best:
             found.append(best)
     if found:
         db["deliveries"].insert_all(found, pk=("commitment", "document"), replace=True, alter=True)
-    delivered = {r["commitment"] for r in found}
-    for c in commitments:
-        status = commitment_status(c["due"], c["id"] in delivered, today)
-        db.conn.execute("UPDATE commitments SET status = ? WHERE id = ?", [status, c["id"]])
+    update_statuses(db, today)
+
+
+def update_statuses(db, today: dt.date) -> None:
+    """Every commitment's status as of `today`, in one statement (see commitment_status)."""
+    db.conn.execute(
+        """UPDATE commitments SET status = CASE
+             WHEN id IN (SELECT commitment FROM deliveries) THEN 'delivered'
+             WHEN due IS NULL OR due = '' THEN 'no_deadline'
+             WHEN due < :today THEN 'overdue'
+             WHEN due <= :soon THEN 'due_soon'
+             ELSE 'open' END""",
+        {"today": today.isoformat(), "soon": (today + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()},
+    )
 
 
 def _citations_by_document(db) -> dict[str, set[str]]:
@@ -246,34 +281,46 @@ def _citations_by_document(db) -> dict[str, set[str]]:
     return out
 
 
-def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]]) -> dict | None:
+def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]],
+                   restrict: set[str] | None = None) -> dict | None:
     name = (c["deliverable"] or "").strip()
     if len(name) < 4 or not c["promised"]:
         return None
+    later = {d["id"]: d for d in docs
+             if d["id"] != c["document"] and d["date"] > c["promised"] and (restrict is None or d["id"] in restrict)}
+    if not later:
+        return None
     best = None
-    for d in docs:
-        if d["id"] == c["document"] or d["date"] <= c["promised"]:
-            continue
-        score, evidence = _delivery_score(db, name, c, d, cites)
+    titled = {k: (d["title"] or "").lower() for k, d in later.items() if d["title"]}
+    hit = process.extractOne(name.lower(), titled, scorer=fuzz.token_set_ratio, score_cutoff=90) if titled else None
+    if hit:
+        best = {"commitment": c["id"], "document": hit[2], "confidence": round(float(hit[1]), 1),
+                "evidence": later[hit[2]]["title"], "method": "title"}
+    for doc_id, sentence in _sentences_naming(db, name, later):
+        score = 85.0 + (10 if c["document"] in cites.get(doc_id, set()) else 0)
         if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
-            best = {"commitment": c["id"], "document": d["id"], "confidence": round(score, 1),
-                    "evidence": evidence, "method": "title" if evidence == d["title"] else "sentence"}
+            best = {"commitment": c["id"], "document": doc_id, "confidence": score,
+                    "evidence": sentence, "method": "sentence"}
     return best
 
 
-def _delivery_score(db, name: str, c: dict, d: dict, cites: dict[str, set[str]]) -> tuple[float, str | None]:
-    """How surely document `d` is or reports the deliverable `name`."""
-    title_score = fuzz.token_set_ratio(name.lower(), (d["title"] or "").lower()) if d["title"] else 0
-    if title_score >= 90 and len(name.split()) >= 1:
-        return float(title_score), d["title"]
-    best, evidence = 0.0, None
-    pattern = re.escape(name.lower()[:60])
-    for p in db.query(
-        "SELECT text FROM passages WHERE document = ? AND lower(text) LIKE ?", [d["id"], f"%{name.lower()[:40]}%"]
-    ):
-        for sentence in re.split(r"(?<=[.!?])\s+", p["text"]):
-            if re.search(pattern, sentence.lower()) and _DELIVERED_VERBS.search(sentence):
-                score = 85.0 + (10 if c["document"] in cites.get(d["id"], set()) else 0)
-                if score > best:
-                    best, evidence = score, sentence
-    return best, evidence
+def _sentences_naming(db, name: str, later: dict[str, dict]):
+    """(document, sentence) of later documents that report the deliverable as done.
+
+    Candidates come from the full-text index (a phrase query), so the cost
+    does not grow with the number of documents that do not name it.
+    """
+    words = re.findall(r"\w+", name.lower())[:8]
+    if not words:
+        return
+    phrase = '"' + " ".join(words) + '"'
+    pattern = re.compile(r"\W+".join(map(re.escape, words)), re.I)
+    rows = db.query(
+        "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
+        "WHERE passages_fts MATCH ? LIMIT 500", [phrase])
+    for p in rows:
+        if p["document"] not in later:
+            continue
+        for sentence in split(p["text"]):
+            if pattern.search(sentence) and _DELIVERED_VERBS.search(sentence):
+                yield p["document"], sentence
