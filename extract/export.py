@@ -68,10 +68,13 @@ def to_schema(doc: Document, ex: Extraction) -> dict:
 
 
 def _schema_motions(ex: Extraction) -> list[dict]:
+    """One entry per motion the document names (its strongest status wins)."""
+    from extract.motions import merge_mentions
+
     out = [
         {"id": m.get("id"), "members": m.get("members") or [], "party": m.get("party"),
          "completed_here": m.get("status") == "completed", "status": m.get("status")}
-        for m in ex.motion_mentions
+        for m in merge_mentions(ex.motion_mentions)
     ]
     md = ex.motion_document
     if md and not any(o["id"] and o["id"] == md.get("id") for o in out):
