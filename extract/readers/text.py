@@ -145,8 +145,10 @@ def _plain_notes(lines: list[str]) -> tuple[list[str], dict[str, str]]:
                 expected += 1
                 prev_blank = False
                 continue
-        if current and stripped and not line.startswith(" ") and not _PLAIN_NOTE_LINE.match(stripped):
-            notes[current] += " " + stripped
+        # A wrapped note goes on until a blank or indented line; a continuation
+        # may itself start with digits ('31 125, nr. 123.'), but not with the next number.
+        if current and stripped and not line.startswith(" ") and not (m and int(m.group(1)) == expected):
+            notes[current] += "\n" + stripped
             continue
         current = None
         prev_blank = not stripped
