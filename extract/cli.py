@@ -126,6 +126,11 @@ def parser() -> argparse.ArgumentParser:
                         description="Print row counts of the main tables and the last ingest run.")
     st.add_argument("--db", type=Path, default=DEFAULT_DB, help="knowledge base file (default: kb.db)")
     st.set_defaults(func=cmd_status)
+
+    from extract import fetch, schedule
+
+    fetch.register(sub)
+    schedule.register(sub)
     return p
 
 

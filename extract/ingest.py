@@ -131,6 +131,11 @@ def _unchanged(db, path: Path, key: str, known: dict, stamps: dict) -> bool:
     return False
 
 
+# Code that does not change what extraction produces (fetching, scheduling,
+# serving, the CLI): editing it must not re-extract the corpus.
+NOT_EXTRACTION = {"fetch", "schedule.py", "serve.py", "cli.py", "curation.py", "ingest.py"}
+
+
 def pipeline_version() -> str:
     """A hash of the extraction code and data: when it changes, every file is re-extracted."""
     import hashlib
@@ -138,6 +143,9 @@ def pipeline_version() -> str:
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package).parts
+        if rel[0] in NOT_EXTRACTION:
+            continue
         if path.suffix in {".py", ".yaml"} and "__pycache__" not in path.parts:
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
