@@ -25,7 +25,11 @@ def is_document(path: Path) -> bool:
 
 def sniff(path: Path) -> str:
     with path.open("rb") as fh:
-        head = fh.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n")
+        head = fh.read(2048)
+    # byte-order marks, also double-encoded ones ('ï»¿' re-encoded as UTF-8)
+    for bom in (b"\xc3\xaf\xc2\xbb\xc2\xbf", b"\xef\xbb\xbf"):
+        head = head.lstrip(b" \t\r\n").removeprefix(bom)
+    head = head.lstrip(b" \t\r\n")
     if head.startswith(b"%PDF"):
         return "pdf"
     lower = head[:512].lower()

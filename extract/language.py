@@ -1,0 +1,71 @@
+"""Language of a document and of each passage ('nl', 'en', ...).
+
+EU papers are mostly English, letters Dutch, and a Dutch letter may quote
+English passages; the English pipeline (spacy.blank('en')) should see those.
+py3langid (a maintained, offline port of langid.py) does the work, restricted
+to the corpus languages; a stopword count is the fallback when it is missing.
+Short passages carry too little signal and inherit the document language.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from extract.model import Document
+from extract.nlp import config
+
+
+def settings() -> dict:
+    return config()["language"]
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    try:
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    except ImportError:
+        return None
+    ident = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    ident.set_languages(settings()["languages"])
+    return ident
+
+
+def detect(text: str, default: str | None = None) -> str:
+    """The language of `text`, or `default` when the text is too short or unclear."""
+    s = settings()
+    default = default or s["default"]
+    letters = re.sub(r"[\W\d_]+", " ", text).strip()
+    if len(letters) < s["min_chars"]:
+        return default
+    ident = _identifier()
+    if ident is None:
+        return _by_stopwords(letters) or default
+    lang, prob = ident.classify(letters[:5000])
+    return lang if prob >= s["min_confidence"] else default
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> dict[str, frozenset[str]]:
+    return {lang: frozenset(w.lower() for w in words) for lang, words in settings()["stopwords"].items()}
+
+
+def _by_stopwords(text: str) -> str | None:
+    words = text.lower().split()
+    counts = {lang: sum(w in sw for w in words) for lang, sw in _stopwords().items()}
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 3 and counts[best] > 1.5 * sorted(counts.values())[-2] else None
+
+
+def detect_document(doc: Document) -> str:
+    """The language most of the body is written in (by characters over passages)."""
+    weights: dict[str, int] = {}
+    for p, lang in zip(doc.passages, detect_passages(doc, default=None)):
+        weights[lang] = weights.get(lang, 0) + len(p.text)
+    return max(weights, key=weights.get) if weights else settings()["default"]
+
+
+def detect_passages(doc: Document, default: str | None = None) -> list[str]:
+    """One language per passage; short ones inherit `default` (the document's by default)."""
+    if default is None:
+        default = detect(" ".join(p.text for p in doc.passages)[:20000])
+    return [detect(p.text, default) for p in doc.passages]
