@@ -99,7 +99,7 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
         }],
         "passages": [
             {"id": pid(p.order), "document": doc_id, "ord": p.order, "heading": p.heading, "page": p.page,
-             "kind": p.kind, "text": p.text, "language": doc.meta.language}
+             "kind": p.kind, "text": p.text, "language": p.language or doc.meta.language}
             for p in doc.passages
         ],
         "footnotes": [

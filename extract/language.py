@@ -58,8 +58,20 @@ def _by_stopwords(text: str) -> str | None:
 
 def detect_document(doc: Document) -> str:
     """The language most of the body is written in (by characters over passages)."""
+    return _weighted(doc, detect_passages(doc, default=None))
+
+
+def annotate(doc: Document) -> str:
+    """Set each passage's language and return the document's."""
+    langs = detect_passages(doc, default=None)
+    for p, lang in zip(doc.passages, langs):
+        p.language = lang
+    return _weighted(doc, langs)
+
+
+def _weighted(doc: Document, langs: list[str]) -> str:
     weights: dict[str, int] = {}
-    for p, lang in zip(doc.passages, detect_passages(doc, default=None)):
+    for p, lang in zip(doc.passages, langs):
         weights[lang] = weights.get(lang, 0) + len(p.text)
     return max(weights, key=weights.get) if weights else settings()["default"]
 

@@ -94,6 +94,7 @@ class Passage:
     page: int | None = None
     kind: str = "p"  # p | li | table | heading
     notes: list[NoteRef] = field(default_factory=list)
+    language: str | None = None  # when detected per passage (EU papers mix languages)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from extract.language import annotate
 from extract.metadata import apply_overrides, extract_meta
 from extract.model import Document, ReadError
 from extract.readers import SIDECAR_SUFFIX, read
@@ -64,7 +65,8 @@ def load_document(path: Path | str) -> Document:
     path = Path(path)
     raw = read(path)
     doc = build(raw)
-    doc.meta = apply_overrides(extract_meta(doc, raw.hints), read_sidecar(path))
+    hints = raw.hints if "language" in raw.hints else raw.hints | {"language": annotate(doc)}
+    doc.meta = apply_overrides(extract_meta(doc, hints), read_sidecar(path))
     doc.sha256 = file_hash(path)
     doc.hints = raw.hints
     doc.tables = raw.tables
