@@ -7,13 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8001
 
-.PHONY: install serve test bench build clean help kb.db browser
+.PHONY: install serve test bench build clean help kb.db browser score
 
 help:
 	@echo "make serve   create .venv, install, build kb.db from corpus/ if needed, serve on 127.0.0.1:$(PORT)"
 	@echo "make test    run the test suite"
 	@echo "make kb.db   (re)build the knowledge base incrementally"
 	@echo "make bench   run the benchmarks (not part of the tests)"
+	@echo "make score   score extraction of corpus/ against ../shared/gold/dev"
 
 install: $(STAMP)
 
@@ -42,6 +43,13 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Extraction scored against the gold answers of the seed documents (needs ../shared).
+SHARED ?= ../shared
+score: $(STAMP)
+	@mkdir -p artifacts
+	$(BIN)/kb extract corpus/* > artifacts/dev-pred.json
+	$(BIN)/python $(SHARED)/eval/score.py --gold $(SHARED)/gold/dev --pred artifacts/dev-pred.json
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
