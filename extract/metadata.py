@@ -92,7 +92,19 @@ def document_date(doc: Document) -> tuple[dt.date | None, bool]:
             date = parse_dutch_date(m.group("date"))
             if date:
                 return date, False
-    return estimate_date(doc), True
+    return estimate_date(doc) or estimate_from_promises(doc), True
+
+
+def estimate_from_promises(doc: Document) -> dt.date | None:
+    """No past date to go by: a little before the earliest period the letter's
+    promises name ('in het eerste kwartaal van 2025' → written late 2024 or early 2025)."""
+    from extract.sentences import split
+    from extract.temporal import earliest_future_start
+
+    future = re.compile(r"\b(?:zal|zullen|wordt|worden|voornemens|streven|verwacht|starten|will)\b", re.I)
+    texts = [s for p in doc.passages for s in split(p.text) if future.search(s)]
+    start = earliest_future_start(texts)
+    return start + dt.timedelta(days=7) if start else None
 
 
 def estimate_date(doc: Document) -> dt.date | None:
