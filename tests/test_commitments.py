@@ -1,0 +1,65 @@
+"""Commitments to the Kamer, with their deadlines, read from letters."""
+import datetime as dt
+
+import pytest
+
+from extract.commitments import classify, extract_commitments
+
+NOV_2022 = dt.date(2022, 11, 8)
+
+
+@pytest.mark.parametrize("sentence,kind,timex", [
+    ("Uw Kamer wordt later dit jaar geïnformeerd over deze zogenaamde Aanpak Vitaal.", "inform_parliament", "2022"),
+    ("Het kabinet is eveneens voornemens om in januari 2024 de Nationale Technologiestrategie aan uw Kamer aan te "
+     "bieden.", "inform_parliament", "2024-01"),
+    ("Het streven is om de nationale grondstoffenstrategie voor het einde van het jaar uw Kamer toe te sturen.",
+     "inform_parliament", "2022"),
+    ("Hierover zal uw Kamer geïnformeerd worden.", "inform_parliament", None),
+    ("Deze invulling is naar verwachting in de loop van 2023 gereed.", "action", "2023"),
+    ("In het eerste kwartaal van 2025 starten we een pilot om de systematiek te testen.", "action", "2025-Q1"),
+    ("The Commission will present a proposal by the end of 2023.", "eu_action", "2023"),
+])
+def test_promises(sentence, kind, timex):
+    c = classify(sentence, NOV_2022)
+    assert c is not None, sentence
+    assert (c["kind"], c["timex"]) == (kind, timex)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Op 17 oktober jl. is uw Kamer geïnformeerd over de uitkomsten.",
+    "Uw Kamer heeft op 3 april de Veiligheidsstrategie ontvangen.",
+    "De leden van de D66-fractie vragen of het kabinet uw Kamer hierover voor de zomer wil informeren?",
+    "In februari van dit jaar is een vervolganalyse gepubliceerd.",
+    "Met deze brief informeren wij uw Kamer over de kabinetsaanpak.",
+    "Het kabinet zou de Kamer kunnen informeren als dat nodig is.",
+])
+def test_not_promises(sentence):
+    assert classify(sentence, NOV_2022) is None
+
+
+def test_deliverable_is_what_the_kamer_receives():
+    c = classify("Het kabinet is voornemens om in januari 2024 de Nationale Technologiestrategie aan uw Kamer aan "
+                 "te bieden.", dt.date(2023, 10, 30))
+    assert c["deliverable"] == "de Nationale Technologiestrategie"
+    c = classify("Ook wordt uw Kamer naar verwachting dit najaar geïnformeerd over de verdere invulling van DOSA.",
+                 dt.date(2023, 5, 12))
+    assert c["deliverable"].startswith("de verdere invulling") and (c["timex"], c["due"]) == ("2023-FA", "2023-12-20")
+
+
+def test_planning_items_take_their_heading_deadline(seed_docs):
+    found = extract_commitments(seed_docs["000"], today=dt.date(2026, 11, 22))
+    report = next(c for c in found if c["text"].startswith("Voortgangsrapportage"))
+    assert (report["kind"], report["timex"], report["due"]) == ("inform_parliament", "2023-Q4", "2023-12-31")
+    assert report["status"] == "overdue"
+    assert sum(c["timex"] == "2023-Q2" for c in found) >= 5
+
+
+def test_promises_in_footnotes_are_found(seed_docs):
+    texts = [c["text"] for c in extract_commitments(seed_docs["001"])]
+    assert any("Dreigingsbeeld Statelijke Actoren" in t for t in texts)
+
+
+def test_undated_letter_resolves_relative_deadlines_against_its_estimated_date(seed_docs):
+    found = extract_commitments(seed_docs["004"])
+    update = next(c for c in found if "in de zomer van 2025" in c["text"])
+    assert (update["timex"], update["due"]) == ("2025-SU", "2025-09-22")
