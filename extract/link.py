@@ -21,7 +21,7 @@ from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
 from extract.sentences import split
 
-TITLE_MATCH = 85  # partial token-set ratio of a document title inside a citation's context
+TITLE_MATCH = 95  # partial ratio (+10 with a matching date) of a document title inside a citation's context
 DELIVERY_MATCH = 80
 DUE_SOON_DAYS = 30
 
@@ -75,6 +75,7 @@ def resolve_citations(db) -> None:
     unnamed = list(db.query(
         "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"
     ))
+    dates = {r["id"]: r["date"] for r in db.query("SELECT id, date FROM documents")}
     learned: dict[str, str] = {}
     if not unnamed:
         cites = []
@@ -84,8 +85,11 @@ def resolve_citations(db) -> None:
     for c in cites:
         if c["cited"] in learned:
             continue
-        match = _match_description(c["context"] or "", [d for d in unnamed if d["id"] != c["document"]])
-        if match:
+        match = _match_description(c["context"] or "", [d for d in unnamed if d["id"] != c["document"]],
+                                   dates.get(c["document"]))
+        # one document, one publication: all its ids share the ondernummer ('kst-29477-794', 'kst-32805-794')
+        numbers = {k.rsplit("-", 1)[1] for k, v in learned.items() if v == match}
+        if match and (not numbers or c["cited"].rsplit("-", 1)[1] in numbers):
             learned[c["cited"]] = match
     for kst_id, doc in learned.items():
         db["document_ids"].insert({"kst_id": kst_id, "document": doc, "source": "resolved",
@@ -101,19 +105,25 @@ def resolve_citations(db) -> None:
     )
 
 
-def _match_description(context: str, candidates: list[dict]) -> str | None:
-    """The candidate whose title the context names (and whose date it states, if any)."""
+def _match_description(context: str, candidates: list[dict], cited_by_date: str | None = None) -> str | None:
+    """The candidate whose title the context names nearly word for word.
+
+    A stated date ('van 8 november 2022') must be the candidate's date, and a
+    document cannot cite a later one. Titles shorter than a few words are
+    too common to identify a letter alone.
+    """
     if not context:
         return None
     stated_date = parse_dutch_date(context)
+    low = context.lower()
     best, best_score = None, 0.0
     for d in candidates:
-        title = d["title"] or ""
-        if len(title) < 8:
+        title = (d["title"] or "").lower()
+        if len(title) < 12 or (cited_by_date and d["date"] and d["date"] > cited_by_date):
             continue
-        score = fuzz.partial_token_set_ratio(title.lower(), context.lower())
-        if stated_date and d["date"]:
-            score += 10 if stated_date.isoformat() == d["date"] else -20
+        if stated_date and d["date"] and stated_date.isoformat() != d["date"]:
+            continue
+        score = fuzz.partial_ratio(title, low) + (10 if stated_date else 0)
         if score > best_score:
             best, best_score = d["id"], score
     return best if best_score >= TITLE_MATCH else None
@@ -310,7 +320,10 @@ def _sentences_naming(db, name: str, later: dict[str, dict]):
     Candidates come from the full-text index (a phrase query), so the cost
     does not grow with the number of documents that do not name it.
     """
-    words = re.findall(r"\w+", name.lower())[:8]
+    words = re.findall(r"\w+", name.lower())
+    while words and words[0] in ("de", "het", "een", "deze", "dit", "the", "a"):
+        words = words[1:]
+    words = words[:8]
     if not words:
         return
     phrase = '"' + " ".join(words) + '"'
