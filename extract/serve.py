@@ -19,8 +19,9 @@ def datasette_args(db: Path, port: int = 8001, host: str = "127.0.0.1") -> list[
     args = [
         sys.executable, "-m", "datasette", "serve", str(db),
         "--host", host, "--port", str(port),
-        "--metadata", str(CONFIG / "metadata.yml"),
     ]
+    if (CONFIG / "metadata.yml").is_file():
+        args += ["--metadata", str(CONFIG / "metadata.yml")]
     for flag, sub in (("--template-dir", "templates"), ("--plugins-dir", "plugins")):
         if (CONFIG / sub).is_dir():
             args += [flag, str(CONFIG / sub)]

@@ -13,6 +13,9 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 SUPPORTED = TEXT_SUFFIXES | {".pdf", ".xml", ".html", ".htm", ".xhtml"}
 SIDECAR_SUFFIX = ".meta.yaml"
 MAX_BYTES = 200 * 1024 * 1024  # larger files are refused, not read into memory
+# A text, XML or HTML document this large is a data dump, not a letter: refuse it
+# rather than spend minutes of NLP on it.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 
 def is_document(path: Path) -> bool:
@@ -52,6 +55,9 @@ def read(path: Path) -> RawDocument:
         raise ReadError(path, f"file too large ({size // (1024 * 1024)} MB > {MAX_BYTES // (1024 * 1024)} MB)")
     kind = sniff(path)
     suffix = path.suffix.lower()
+    if kind != "pdf" and size > MAX_TEXT_BYTES:
+        raise ReadError(path, f"text too large to extract ({size // (1024 * 1024)} MB > "
+                              f"{MAX_TEXT_BYTES // (1024 * 1024)} MB); split the document")
     if suffix == ".pdf" and kind != "pdf":
         raise ReadError(path, "not a readable PDF: no %PDF header")
     if kind == "pdf":
