@@ -53,8 +53,11 @@ def extract_commitments(doc: Document, today: dt.date | None = None) -> list[dic
     seen: set[str] = set()
     units = [(p.order, p.text, p.heading, p.kind, p.language) for p in doc.passages if p.kind != "heading"]
     units += [(f.passage, f.text, None, "note", None) for f in doc.footnotes]  # promises hide in notes too
+    cue = cues()
     for order, text, heading, kind, language in units:
         heading_tx = _heading_timex(heading, anchor)
+        if not heading_tx and not _worth_reading(text, cue):
+            continue
         for start, end in split_spans(text):
             c = classify(text[start:end].strip(), anchor, lang=language or doc.meta.language,
                          heading_timex=heading_tx, list_item=kind == "li")
@@ -64,6 +67,17 @@ def extract_commitments(doc: Document, today: dt.date | None = None) -> list[dic
                 c["status"] = commitment_status(c["due"], False, today)
                 out.append(c)
     return out
+
+
+def _worth_reading(text: str, cue: dict) -> bool:
+    """A cheap test before sentence-level work: a promise names the Kamer, or a
+    future verb with a date-like word."""
+    return bool(cue["kamer"].search(text) or (cue["future"].search(text) and _DATEISH.search(text)))
+
+
+_DATEISH = re.compile(r"\d|jaar|zomer|najaar|voorjaar|winter|herfst|reces|kwartaal|maand|week|year|quarter|spring|"
+                      r"summer|autumn|maart|mei|juni|juli|januari|februari|april|augustus|september|oktober|"
+                      r"november|december|korte termijn", re.I)
 
 
 def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_timex: Timex | None = None,

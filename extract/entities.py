@@ -80,7 +80,7 @@ def extract_entities(doc: Document) -> list[dict]:
     lang = doc.meta.language if doc.meta.language in ("nl", "en") else "nl"
     texts = [repair_ocr(text) for _, _, text in units]
     mentions = []
-    for (passage, note, original), sdoc in zip(units, pipe(texts, lang=lang)):
+    for (passage, note, original), sdoc in zip(units, pipe(texts, lang=lang, disable=["kamerkb_sentences"])):
         for m in mentions_in(sdoc, original):
             mentions.append(m | {"passage": passage, "footnote": note})
     return mentions

@@ -30,6 +30,9 @@ def _identifier():
     return ident
 
 
+PASSAGE_MIN_CHARS = 80
+
+
 def detect(text: str, default: str | None = None) -> str:
     """The language of `text`, or `default` when the text is too short or unclear."""
     s = settings()
@@ -80,4 +83,14 @@ def detect_passages(doc: Document, default: str | None = None) -> list[str]:
     """One language per passage; short ones inherit `default` (the document's by default)."""
     if default is None:
         default = detect(" ".join(p.text for p in doc.passages)[:20000])
-    return [detect(p.text, default) for p in doc.passages]
+    return [_passage_language(p.text, default) for p in doc.passages]
+
+
+def _passage_language(text: str, default: str) -> str:
+    """Short passages (headings, list items) inherit the document's language; a
+    passage whose function words clearly agree with it skips the classifier."""
+    if len(text) < PASSAGE_MIN_CHARS:
+        return default
+    if _by_stopwords(text) == default:
+        return default
+    return detect(text, default)
