@@ -109,11 +109,13 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
         ],
         "document_ids": [
             {"kst_id": k, "document": doc_id, "source": "stated", "url": _public_url([k])} for k in doc.meta.kamerstuk
+        ] + [
+            {"kst_id": k, "document": doc_id, "source": "stated", "url": _eu_url(k)} for k in doc.meta.eu_ids
         ],
         "citations": [
             {"document": doc_id, "passage": pid(c.get("passage")), "footnote": c.get("footnote"),
              "cited": c["id"], "kind": c["kind"], "surface": c.get("surface"), "context": citation_context(doc, c),
-             "url": _public_url([c["id"]]) if c["kind"] == "kst" else None}
+             "url": _public_url([c["id"]]) if c["kind"] == "kst" else _eu_url(c["id"]) if c["kind"] == "eu_doc" else None}
             for c in ex.citations
         ],
         "motion_mentions": [
@@ -216,6 +218,12 @@ def _sentence_at(text: str, offset: int) -> str:
         if start <= offset <= end:
             return text[start:end]
     return ""
+
+
+def _eu_url(eu_id: str) -> str | None:
+    from extract.citations import eu_url
+
+    return eu_url(eu_id)
 
 
 def _public_url(kst_ids: list[str]) -> str | None:

@@ -96,7 +96,7 @@ def resolve_citations(db) -> None:
                                    "url": _kst_url(kst_id)}, pk=("kst_id", "document"), replace=True)
     db.conn.execute(
         "UPDATE citations SET resolved_document = (SELECT document FROM document_ids i WHERE i.kst_id = citations.cited "
-        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind = 'kst'"
+        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind IN ('kst', 'eu_doc')"
     )
     db.conn.execute(
         "UPDATE documents SET kamerstuk_resolved = coalesce((SELECT json_group_array(kst_id) FROM "

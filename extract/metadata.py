@@ -44,6 +44,12 @@ def _data() -> dict:
 def parse_dutch_date(text: str) -> dt.date | None:
     """'12 mei 2023' → date(2023, 5, 12); None when it is no valid date."""
     months = _data()["months"]
+    numeric = re.fullmatch(r"\s*(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})\s*", text)
+    if numeric:  # '20.6.2023' (EU cover pages), '28-10-2016'
+        try:
+            return dt.date(int(numeric.group(3)), int(numeric.group(2)), int(numeric.group(1)))
+        except ValueError:
+            return None
     m = re.search(_FULL_DATE.format(months="|".join(months)), text, re.I)
     if not m:
         return None
@@ -62,6 +68,21 @@ def dossier_id(dossier: str, number: str) -> str:
 
 def head_text(doc: Document) -> str:
     return "\n".join([doc.front_matter] + [p.text for p in doc.passages[:_HEAD_PASSAGES]])
+
+
+def own_eu_ids(doc: Document) -> list[str]:
+    """An EU paper's own number: 'COM(2023) 335 final' on its cover page.
+
+    The word 'final' (or the number standing before any body text) marks the
+    paper's own identity; numbers cited later in the text are citations.
+    """
+    from extract.citations import find_references
+
+    top = head_text(doc)[:1500]
+    ids = [r["id"] for r in find_references(top)
+           if r["kind"] == "eu_doc" and re.search(r"\b(?:final|def\.?|definitief)\b",
+                                                 r["surface"] + top[r["end"]:r["end"] + 12], re.I)]
+    return list(dict.fromkeys(ids))
 
 
 def own_kamerstuk_ids(doc: Document) -> list[str]:
@@ -197,6 +218,7 @@ def extract_meta(doc: Document, hints: dict | None = None) -> Meta:
         date_estimated=estimated if date else False,
         type=document_type(doc),
         kamerstuk=own_kamerstuk_ids(doc),
+        eu_ids=own_eu_ids(doc),
         title=title(doc),
         senders=senders(doc),
         reference=reference(doc),

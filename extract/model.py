@@ -110,6 +110,7 @@ class Meta:
     date_estimated: bool = False
     type: str = "other"
     kamerstuk: list[str] = field(default_factory=list)  # this document's own kst ids
+    eu_ids: list[str] = field(default_factory=list)  # an EU paper's own COM/SWD/JOIN/C number
     title: str | None = None
     senders: list[str] = field(default_factory=list)
     reference: str | None = None  # kenmerk / onze referentie
