@@ -53,7 +53,7 @@ def read_text(path: Path) -> RawDocument:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text, word_notes = _word_export(text)
     text = _markers_to_canonical(text)
-    front, body = _split_front_matter(text)
+    front, body = split_front_matter(text)
     lines = _drop_repeated_lines(body.split("\n"))
     lines, notes = _collect_note_lines(lines)
     notes.update(word_notes)
@@ -84,7 +84,7 @@ def _markers_to_canonical(text: str) -> str:
     return _SUP_RUN.sub(lambda m: f"[^{m.group(0).translate(SUPERSCRIPT)}]", text)
 
 
-def _split_front_matter(text: str) -> tuple[str, str]:
+def split_front_matter(text: str) -> tuple[str, str]:
     """Letterhead up to the salutation or the dated 'Den Haag' line is front matter.
 
     Only when that line comes early: a letter's address block and
