@@ -142,7 +142,7 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
         "dependencies": [
             {"document": doc_id, "passage": pid(d.get("passage")), "product": d.get("product"),
              "country": d.get("country"), "share": d.get("share"), "scope": d.get("scope"),
-             "year": d.get("year"), "sentence": d.get("sentence")}
+             "year": d.get("year"), "sentence": d.get("sentence"), "source": d.get("source")}
             for d in ex.dependencies
         ],
     }

@@ -213,6 +213,8 @@ def extract_meta(doc: Document, hints: dict | None = None) -> Meta:
     """Metadata from the text, with a reader's hints taking precedence."""
     hints = hints or {}
     date, estimated = document_date(doc)
+    if estimated and hints.get("vergaderjaar"):
+        date = within_session(date, hints["vergaderjaar"])
     meta = Meta(
         date=date,
         date_estimated=estimated if date else False,
@@ -224,6 +226,15 @@ def extract_meta(doc: Document, hints: dict | None = None) -> Meta:
         reference=reference(doc),
     )
     return apply_overrides(meta, hints)
+
+
+def within_session(date: dt.date | None, years: list[int]) -> dt.date:
+    """An estimated date kept inside the parliamentary year (September to September)
+    the publication belongs to; its middle when there is no estimate."""
+    start, end = dt.date(years[0], 9, 1), dt.date(years[1], 8, 31)
+    if date is None:
+        return dt.date(years[1], 3, 1)
+    return min(max(date, start), end)
 
 
 def apply_overrides(meta: Meta, values: dict) -> Meta:

@@ -66,3 +66,12 @@ def test_date_estimated_from_promises_when_no_past_date(seed_docs):
     # 004 names only future periods ('Q1 2025', 'in de zomer van 2025'); it was sent 13 januari 2025.
     meta = seed_docs["004"].meta
     assert meta.date_estimated and abs((meta.date - dt.date(2025, 1, 13)).days) <= 60
+
+
+def test_handelingen_without_date_stays_in_its_parliamentary_year():
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "markup" / "14_handelingen_h-tk-20172018-70-12_debat_economie_na_brexit_moties.xml"
+    meta = load_document(path).meta
+    assert meta.date_estimated and dt.date(2017, 9, 1) <= meta.date <= dt.date(2018, 8, 31)
+    assert meta.source_url == "https://zoek.officielebekendmakingen.nl/h-tk-20172018-70-12.html"

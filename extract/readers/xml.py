@@ -443,7 +443,27 @@ def oep_hints(root, walker: MarkupWalker) -> dict:
         hints["motions"] = handelingen_motions(content)
     if root_type:
         hints["type"] = root_type
+    hints.update(_publication_hints(root))
     return {k: v for k, v in hints.items() if v not in (None, "", [])}
+
+
+_PUBLICATION_ID = re.compile(r"officielebekendmakingen\.nl/((?:kst|h|ah|blg|stcrt|stb)-[\w-]+?)(?:/metadata\.xml)?$")
+
+
+def _publication_hints(root) -> dict:
+    """The publication's own identifier, from its metadata record
+    ('…/h-tk-20172018-70-12/metadata.xml'): a public URL, and for Handelingen the
+    parliamentary year, which bounds a date the text does not state."""
+    for meta in root.iter("meta"):
+        m = _PUBLICATION_ID.search(meta.get("content") or "")
+        if m:
+            ident = m.group(1)
+            hints = {"source_url": f"https://zoek.officielebekendmakingen.nl/{ident}.html"}
+            year = re.match(r"(?:a?h)-\w+-(\d{4})(\d{4})-", ident)
+            if year:
+                hints["vergaderjaar"] = [int(year.group(1)), int(year.group(2))]
+            return hints
+    return {}
 
 
 def _kamerstuk_hints(content, walker: MarkupWalker) -> dict:
