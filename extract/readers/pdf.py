@@ -121,8 +121,7 @@ def _read_page(page, number: int, tables: list[Table]) -> Page:
     boxes = []
     if len(page.lines) + len(page.rects) >= settings()["min_table_rules"]:
         for t in page.find_tables():
-            rows = [[(c or "").strip() for c in row] for row in t.extract()]
-            rows = [r for r in rows if any(r)]
+            rows = [r for row in t.extract() for r in _unstack([(c or "").strip() for c in row]) if any(r)]
             if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
                 boxes.append((t.bbox, rows))
     if boxes:
@@ -144,6 +143,17 @@ def _read_page(page, number: int, tables: list[Table]) -> Page:
                                   kind="table", column=_table_column(bbox, columns, out.width)))
     out.lines.sort(key=lambda ln: (ln.column, ln.top))
     return out
+
+
+def _unstack(row: list[str]) -> list[list[str]]:
+    """An unruled table comes out as one row whose filled cells hold the same number
+    of lines ('China\nUSA\nRussia' beside '30%\n10%\n4.9%'): split it into rows."""
+    filled = [c for c in row if c]
+    counts = {c.count("\n") + 1 for c in filled}
+    if len(filled) >= 2 and len(counts) == 1 and (n := counts.pop()) > 1:
+        cells = [c.split("\n") if c else [""] * n for c in row]
+        return [[col[i] for col in cells] for i in range(n)]
+    return [row]
 
 
 def _table_column(bbox, columns: list[list[dict]], width: float) -> int:
@@ -372,7 +382,11 @@ def _paragraphs(lines: list[Line], body_size: float, s: dict) -> list[Block]:
         new = (prev is None or heading or _is_heading_block(blocks) or ln.page != prev.page or ln.column != prev.column
                or ln.top - prev.bottom > spacing * s["paragraph_gap"] or abs(ln.size - prev.size) > 0.6
                or bool(_res()["bullet"].match(ln.text)))
-        if heading:
+        if heading and prev is not None and _is_heading_block(blocks) and prev.size == ln.size \
+                and ln.page == prev.page and ln.top - prev.bottom <= spacing * s["paragraph_gap"] \
+                and not _res()["numbered_heading"].match(ln.text):
+            blocks[-1].text += " " + ln.text  # a heading wrapped over two lines
+        elif heading:
             blocks.append(Block(ln.text, "heading", ln.page, heading))
         elif new or not blocks:
             kind = "li" if _res()["bullet"].match(ln.text) else "p"
@@ -398,10 +412,9 @@ def _heading_level(ln: Line, body_size: float, s: dict) -> int:
     if len(text) > 120 or text.endswith((".", ",", ";", ":")) or not re.search(r"[A-Za-zÀ-ÿ]", text):
         return 0
     numbered = _res()["numbered_heading"].match(text)
-    if ln.size >= body_size * s["heading_ratio"]:
-        return 1
-    if ln.bold and len(text) < 100:
-        return 1 + (text.split()[0].count(".") if numbered else 0)
+    depth = 1 + text.split()[0].rstrip(".").count(".") if numbered else 1  # '4.2 Titel' → 2
+    if ln.size >= body_size * s["heading_ratio"] or (ln.bold and len(text) < 100):
+        return depth
     if numbered and len(text) < 80 and text[len(numbered.group(0)) - 1:][:1].isupper():
-        return 1 + text.split()[0].rstrip(".").count(".")
+        return depth
     return 0
