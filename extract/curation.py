@@ -68,7 +68,6 @@ def _apply(db, data: dict) -> None:
         key = [item.get("commitment"), item.get("document")]
         if item.get("decision") == "rejected":
             db.conn.execute("DELETE FROM deliveries WHERE commitment = ? AND document = ?", key)
-            db.conn.execute("UPDATE commitments SET status = NULL WHERE id = ? AND status = 'delivered'", key[:1])
         elif item.get("decision") == "confirmed":
             db["deliveries"].upsert({"commitment": key[0], "document": key[1], "confidence": 100.0,
                                      "method": "curated", "evidence": item.get("note")},

@@ -41,6 +41,7 @@ def link_all(db, today: dt.date | None = None, changed: set[str] | None = None) 
         aggregate_motions(db)
         link_deliveries(db, today, changed)
         load_curation(db)
+        update_statuses(db, today)  # after curation: a rejected delivery reopens its commitment
 
 
 def refresh_entities(db) -> None:
@@ -278,7 +279,8 @@ def update_statuses(db, today: dt.date) -> None:
              WHEN due IS NULL OR due = '' THEN 'no_deadline'
              WHEN due < :today THEN 'overdue'
              WHEN due <= :soon THEN 'due_soon'
-             ELSE 'open' END""",
+             ELSE 'open' END
+           WHERE coalesce(curated, 0) = 0""",
         {"today": today.isoformat(), "soon": (today + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()},
     )
 

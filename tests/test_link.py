@@ -81,3 +81,43 @@ def test_new_letter_delivers_open_promise_incrementally(kb, tmp_path):
         build(corpus, db, workers=1, today=TODAY)
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM deliveries WHERE document = '005_nts.txt'").fetchone()[0] == 0
+
+
+def test_status_follows_the_clock(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(next(SEED.glob("000_*.txt")), corpus)
+    db = tmp_path / "kb.db"
+    q = "SELECT status FROM commitments WHERE text LIKE 'Voortgangsrapportage%'"
+    build(corpus, db, workers=1, today=dt.date(2023, 6, 1))
+    assert sqlite3.connect(db).execute(q).fetchone() == ("open",)
+    build(corpus, db, workers=1, today=dt.date(2023, 12, 15))
+    assert sqlite3.connect(db).execute(q).fetchone() == ("due_soon",)
+    build(corpus, db, workers=1, today=dt.date(2024, 6, 1))
+    assert sqlite3.connect(db).execute(q).fetchone() == ("overdue",)
+
+
+def test_curated_decisions_survive_a_rebuild(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in SEED.glob("*.txt"):
+        shutil.copy(p, corpus / p.name)
+    db = tmp_path / "kb.db"
+    build(corpus, db, workers=1, today=TODAY)
+    conn = sqlite3.connect(db)
+    cid = conn.execute("SELECT id FROM commitments WHERE text LIKE 'Voortgangsrapportage%'").fetchone()[0]
+    delivery = conn.execute("SELECT commitment, document FROM deliveries").fetchone()
+    conn.close()
+    curation = tmp_path / "curation.yaml"
+    curation.write_text(
+        f"commitments:\n  - id: '{cid}'\n    status: dropped\n    note: vervallen na debat\n"
+        f"deliveries:\n  - commitment: '{delivery[0]}'\n    document: '{delivery[1]}'\n    decision: rejected\n",
+        encoding="utf-8")
+    monkeypatch.setenv("KAMERKB_CURATION", str(curation))
+    build(corpus, db, workers=1, today=TODAY, rebuild=True)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT status, curated FROM commitments WHERE id = ?", [cid]).fetchone() == ("dropped", 1)
+    assert conn.execute("SELECT count(*) FROM deliveries WHERE commitment = ? AND document = ?",
+                        list(delivery)).fetchone()[0] == 0
+    reopened = conn.execute("SELECT status FROM commitments WHERE id = ?", [delivery[0]]).fetchone()[0]
+    assert reopened in ("overdue", "open", "due_soon", "no_deadline")
