@@ -147,6 +147,15 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
         ],
     }
     rows.update(_table_rows(doc_id, doc))
+    from extract.motions import embedded_motions
+
+    for em in embedded_motions(doc):
+        rows["motion_mentions"].append(
+            {"document": doc_id, "passage": None, "motion": em["id"], "members": as_json(em["members"]),
+             "party": em["party"], "status": "document", "sentence": "; ".join(em["requests"]), "surface": None,
+             "title": None, "is_motion_document": 1, "date": em["date"],
+             "considerations": as_json(em["considerations"]), "requests": as_json(em["requests"]),
+             "deadline_text": em["deadline_text"]})
     md = ex.motion_document
     if md:
         rows["motion_mentions"].append(

@@ -394,3 +394,17 @@ def parse_motion_document(doc: Document) -> dict | None:
         "requests": requests,
         "deadline_text": _deadline(requests),
     }
+
+
+def embedded_motions(doc: Document) -> list[dict]:
+    """Motions whose full text a document carries (Handelingen: `<motie>` elements, as the
+    XML reader hands them over in hints), parsed like a motion document."""
+    out = []
+    for m in doc.hints.get("motions") or []:
+        considerations, requests = _clauses(m.get("text") or "")
+        if not m.get("id") and not requests:
+            continue
+        out.append({"id": m.get("id"), "members": m.get("members") or [], "party": m.get("party"),
+                    "date": doc.meta.date.isoformat() if doc.meta.date else None,
+                    "considerations": considerations, "requests": requests, "deadline_text": _deadline(requests)})
+    return out

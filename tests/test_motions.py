@@ -235,3 +235,16 @@ def test_motion_text_without_metadata_type():
     assert m["members"] == ["Van Dijk", "Grinwis"]
     assert m["considerations"] == ["overwegende dat spaarders worden geraakt"]
     assert m["deadline_text"] == "uiterlijk vóór de zomer van 2022"
+
+
+def test_motions_in_handelingen_carry_their_requests():
+    from pathlib import Path
+
+    from extract.motions import embedded_motions
+    from extract.pipeline import load_document
+
+    path = Path(__file__).parent / "fixtures" / "markup" / "19_handelingen_h-tk-20172018-70-6_stemmingen_moties_milieuraad.xml"
+    found = {m["id"]: m for m in embedded_motions(load_document(path))}
+    assert "kst-21501-08-726" in found
+    m = found["kst-21501-08-726"]
+    assert m["members"] == ["Wassenberg"] and m["requests"][0].startswith("verzoekt de regering")
