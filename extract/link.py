@@ -72,7 +72,6 @@ def resolve_citations(db) -> None:
     if "citations" not in db.table_names():
         return
     db.conn.execute("DELETE FROM document_ids WHERE source = 'resolved'")
-    stated = {r["kst_id"]: r["document"] for r in db.query("SELECT kst_id, document FROM document_ids")}
     unnamed = list(db.query(
         "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"
     ))

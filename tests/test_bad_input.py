@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from support import copy_seed
+
 from badinput import write_cases
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "tests" / "fixtures" / "seed"
 ARTIFACTS = ROOT / "artifacts"
 SECRET = "GEHEIM-7f3a9c-NIET-PUBLICEREN"
 
@@ -36,10 +36,7 @@ def test_bad_input_corpus(tmp_path):
     secret = tmp_path / "outside" / "secret.txt"
     secret.parent.mkdir()
     secret.write_text(SECRET, encoding="utf-8")
-    corpus, db = tmp_path / "corpus", tmp_path / "kb.db"
-    corpus.mkdir()
-    for p in SEED.glob("*.txt"):
-        shutil.copy(p, corpus / p.name)
+    corpus, db = copy_seed(tmp_path), tmp_path / "kb.db"
     seeds = sorted(p.name for p in corpus.iterdir())
     assert kb_build(corpus, db).returncode == 0
     before = snapshot(db, seeds)

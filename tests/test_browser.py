@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from web_server import seed_kb, served
+from support import seed_kb, served
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -12,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from support import copy_seed
+
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "tests" / "fixtures" / "seed"
 KILLS = 20
 
 
@@ -34,10 +34,7 @@ def consistent(db: Path) -> tuple[int, list[str]]:
 
 
 def test_repeated_sigkill_during_build(tmp_path):
-    corpus, db = tmp_path / "corpus", tmp_path / "kb.db"
-    corpus.mkdir()
-    for p in SEED.glob("*.txt"):
-        shutil.copy(p, corpus / p.name)
+    corpus, db = copy_seed(tmp_path), tmp_path / "kb.db"
     curation = tmp_path / "curation.yaml"
     curation.write_text("motions:\n  - id: kst-36200-V-50\n    status: completed\n    note: bevestigd\n",
                         encoding="utf-8")

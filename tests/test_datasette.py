@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from web_server import empty_kb, seed_kb, served
+from support import empty_kb, seed_kb, served
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text(encoding="utf-8"))

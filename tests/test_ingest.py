@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from extract import store
 from extract.cli import main
 from extract.ingest import build
+from support import copy_seed
 
-SEED = Path(__file__).parent / "fixtures" / "seed"
 
 
 @pytest.fixture()
 def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for p in SEED.glob("*.txt"):
-        shutil.copy(p, folder / p.name)
-    return folder
+    return copy_seed(tmp_path)
 
 
 def rows(db_path, sql, params=()):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from extract.ingest import build
+from support import copy_seed
 
 SEED = Path(__file__).parent / "fixtures" / "seed"
 TODAY = dt.date(2026, 11, 22)
@@ -17,10 +18,7 @@ TODAY = dt.date(2026, 11, 22)
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
     root = tmp_path_factory.mktemp("link")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for p in SEED.glob("*.txt"):
-        shutil.copy(p, corpus / p.name)
+    corpus = copy_seed(root)
     db = root / "kb.db"
     build(corpus, db, workers=1, today=TODAY)
     conn = sqlite3.connect(db)
@@ -98,10 +96,7 @@ def test_status_follows_the_clock(tmp_path):
 
 
 def test_curated_decisions_survive_a_rebuild(tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for p in SEED.glob("*.txt"):
-        shutil.copy(p, corpus / p.name)
+    corpus = copy_seed(tmp_path)
     db = tmp_path / "kb.db"
     build(corpus, db, workers=1, today=TODAY)
     conn = sqlite3.connect(db)

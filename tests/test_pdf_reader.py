@@ -1,7 +1,6 @@
 """The PDF reader on real PDFs (pdfplumber) and on PDFs rendered from real letters."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest

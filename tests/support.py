@@ -1,4 +1,5 @@
-"""A real Datasette server over a knowledge base, for the HTTP and browser tests."""
+"""What many tests share: a copy of the seed corpus, knowledge bases built from it, and a
+real Datasette server over a knowledge base (for the HTTP, browser and concurrency tests)."""
 from __future__ import annotations
 
 import shutil
@@ -22,16 +23,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def copy_seed(folder: Path) -> Path:
+    """A corpus folder `folder/corpus` holding copies of the five seed letters."""
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for p in SEED.glob("*.txt"):
+        shutil.copy(p, corpus / p.name)
+    return corpus
+
+
 def seed_kb(folder: Path) -> Path:
     """kb.db built from the seed letters (as `kb build` does), in `folder`."""
     import datetime as dt
 
     from extract.ingest import build
 
-    corpus = folder / "corpus"
-    corpus.mkdir(parents=True)
-    for p in SEED.glob("*.txt"):
-        shutil.copy(p, corpus / p.name)
+    corpus = copy_seed(folder)
     db = folder / "kb.db"
     build(corpus, db, workers=1, today=dt.date(2026, 11, 22))
     return db
