@@ -30,6 +30,12 @@ ENTITY_NL = {"country": "land", "product": "product", "measure": "maatregel", "o
              "person": "persoon", "region": "regio"}
 
 
+# Commitments per quarter of their due date and status (the charts on home and /-/toezeggingen).
+QUARTERS_SQL = """
+    select substr(due, 1, 4) || '-Q' || ((cast(substr(due, 6, 2) as integer) + 2) / 3) as q, status, count(*) as n
+    from commitments where due is not null and kind != 'eu_action' group by 1, 2 order by 1"""
+
+
 def _db(datasette):
     return datasette.get_database()
 
@@ -89,9 +95,7 @@ def extra_template_vars(template, datasette, request):
                 left join documents d on d.id = m.completed_by where m.status = 'completed' limit 8"""),
             "kb_newest": await _rows(datasette, """
                 select id, date, type, title from documents order by date desc, id limit 10"""),
-            "kb_quarters": await _rows(datasette, """
-                select substr(due, 1, 4) || '-Q' || ((cast(substr(due, 6, 2) as integer) + 2) / 3) as q, status,
-                count(*) as n from commitments where due is not null and kind != 'eu_action' group by 1, 2 order by 1"""),
+            "kb_quarters": await _rows(datasette, QUARTERS_SQL),
             "kb_top_entities": await _rows(datasette, """
                 select entity, name, type, count(*) as n from mentions where type in ('country', 'product', 'measure')
                 group by entity order by n desc limit 12"""),
@@ -204,9 +208,7 @@ async def toezeggingen(datasette, request):
         join documents d on d.id = c.document left join deliveries v on v.commitment = c.id
         where c.kind != 'eu_action' and (:status = '' or c.status = :status)
         order by c.due is null, c.due""", {"status": status})
-    quarters = await _rows(datasette, """
-        select substr(due, 1, 4) || '-Q' || ((cast(substr(due, 6, 2) as integer) + 2) / 3) as q, status, count(*) as n
-        from commitments where due is not null and kind != 'eu_action' group by 1, 2 order by 1""")
+    quarters = await _rows(datasette, QUARTERS_SQL)
     context = {"rows": rows, "quarters": quarters, "status": status, "kb_db": _db(datasette).name,
                "eu": await _rows(datasette, "select * from commitments where kind = 'eu_action' order by due")}
     return Response.html(await datasette.render_template("kamerkb_toezeggingen.html", context, request=request))
