@@ -112,8 +112,10 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
     _extract_and_write(db, todo, known, report, workers, progress, today)
     from extract.link import link_all
 
-    link_all(db, today=today, changed=None if rebuild else set(report.added) | set(report.changed))
+    relink = rebuild or store.get_info(db, "linker") != link_version()
+    link_all(db, today=today, changed=None if relink else set(report.added) | set(report.changed))
     store.set_info(db, "pipeline", version)
+    store.set_info(db, "linker", link_version())
     _record_run(db, run_id, report)
     return report
 
@@ -133,20 +135,29 @@ def _unchanged(db, path: Path, key: str, known: dict, stamps: dict) -> bool:
 
 # Code that does not change what extraction produces (fetching, scheduling,
 # serving, the CLI): editing it must not re-extract the corpus.
-NOT_EXTRACTION = {"fetch", "schedule.py", "serve.py", "cli.py", "curation.py", "ingest.py"}
+NOT_EXTRACTION = {"fetch", "schedule.py", "serve.py", "cli.py", "curation.py", "ingest.py", "link.py"}
+# Code whose change needs a full relink but no re-extraction.
+LINKING = {"link.py", "curation.py"}
 
 
 def pipeline_version() -> str:
     """A hash of the extraction code and data: when it changes, every file is re-extracted."""
+    return _code_hash(lambda rel: rel[0] not in NOT_EXTRACTION)
+
+
+def link_version() -> str:
+    """A hash of the linking code: when it changes, every link is recomputed."""
+    return _code_hash(lambda rel: rel[0] in LINKING)
+
+
+def _code_hash(include) -> str:
     import hashlib
 
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package).parts
-        if rel[0] in NOT_EXTRACTION:
-            continue
-        if path.suffix in {".py", ".yaml"} and "__pycache__" not in path.parts:
+        if include(rel) and path.suffix in {".py", ".yaml"} and "__pycache__" not in path.parts:
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 

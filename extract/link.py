@@ -36,52 +36,71 @@ def link_all(db, today: dt.date | None = None, changed: set[str] | None = None) 
     """
     today = today or dt.date.today()
     with store.transaction(db):
-        refresh_entities(db)
-        resolve_citations(db)
+        _mark_changed(db, changed)
+        refresh_entities(db, changed)
+        resolve_citations(db, changed)
         aggregate_motions(db)
         link_deliveries(db, today, changed)
         load_curation(db)
         update_statuses(db, today)  # after curation: a rejected delivery reopens its commitment
 
 
-def refresh_entities(db) -> None:
+def _mark_changed(db, changed: set[str] | None) -> None:
+    """The changed documents in a temporary table, so the SQL below can join on them."""
+    db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS changed_docs (id TEXT PRIMARY KEY)")
+    db.conn.execute("DELETE FROM changed_docs")
+    if changed:
+        db.conn.executemany("INSERT OR IGNORE INTO changed_docs VALUES (?)", [(d,) for d in changed])
+
+
+def refresh_entities(db, changed: set[str] | None = None) -> None:
     """The entities table: every gazetteer entity that some document mentions.
 
     Kept apart from the per-document rows so an entity page survives the
-    re-extraction of any one letter.
+    re-extraction of any one letter. With `changed`, only the entities those
+    documents mention are added (a full run also drops unmentioned ones).
     """
     from extract.entities import entity_table
 
-    mentioned = {r["entity"] for r in db.query("SELECT DISTINCT entity FROM mentions")}
-    db.conn.execute("DELETE FROM entities")
+    if changed is None:
+        db.conn.execute("DELETE FROM entities")
+        scope = "SELECT entity, type, name FROM mentions GROUP BY entity"
+    else:
+        scope = ("SELECT entity, type, name FROM mentions WHERE document IN (SELECT id FROM changed_docs) "
+                 "GROUP BY entity")
+    mentioned = {r["entity"]: r for r in db.query(scope)}
+    if not mentioned:
+        return
     rows = [e for e in entity_table() if e["id"] in mentioned]
     known = {e["id"] for e in rows}
-    rows += [
-        {"id": r["entity"], "type": r["type"], "name": r["name"], "standard_id": None, "aliases": "[]", "is_new": 1}
-        for r in db.query("SELECT entity, type, name FROM mentions GROUP BY entity")
-        if r["entity"] not in known
-    ]
-    if rows:
-        db["entities"].insert_all(rows, pk="id", replace=True, alter=True)
+    rows += [{"id": k, "type": r["type"], "name": r["name"], "standard_id": None, "aliases": "[]", "is_new": 1}
+             for k, r in mentioned.items() if k not in known]
+    db["entities"].insert_all(rows, pk="id", replace=True, alter=True)
 
 
 # --- citations ---------------------------------------------------------------
 
-def resolve_citations(db) -> None:
-    """Fill citations.resolved_document; learn ids of documents that state none."""
+def resolve_citations(db, changed: set[str] | None = None) -> None:
+    """Fill citations.resolved_document; learn ids of documents that state none.
+
+    With `changed`, only citations in or to the changed documents are looked at;
+    ids learned earlier stay (they go with their document when it is cleared).
+    """
     if "citations" not in db.table_names():
         return
-    db.conn.execute("DELETE FROM document_ids WHERE source = 'resolved'")
+    if changed is None:
+        db.conn.execute("DELETE FROM document_ids WHERE source = 'resolved'")
     unnamed = list(db.query(
-        "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"
-    ))
+        "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"))
     dates = {r["id"]: r["date"] for r in db.query("SELECT id, date FROM documents")}
     learned: dict[str, str] = {}
-    if not unnamed:
-        cites = []
-    else:
+    cites = []
+    if unnamed:
+        where = "" if changed is None else (
+            " AND (document IN (SELECT id FROM changed_docs) OR EXISTS (SELECT 1 FROM changed_docs c "
+            "JOIN documents d ON d.id = c.id WHERE d.id NOT IN (SELECT document FROM document_ids)))")
         cites = list(db.query("SELECT document, cited, context FROM citations WHERE kind = 'kst' "
-                              "AND cited NOT IN (SELECT kst_id FROM document_ids)"))
+                              "AND cited NOT IN (SELECT kst_id FROM document_ids)" + where))
     for c in cites:
         if c["cited"] in learned:
             continue
@@ -94,15 +113,20 @@ def resolve_citations(db) -> None:
     for kst_id, doc in learned.items():
         db["document_ids"].insert({"kst_id": kst_id, "document": doc, "source": "resolved",
                                    "url": _kst_url(kst_id)}, pk=("kst_id", "document"), replace=True)
+    scope = "" if changed is None else (
+        " AND (document IN (SELECT id FROM changed_docs) OR cited IN (SELECT kst_id FROM document_ids "
+        "WHERE document IN (SELECT id FROM changed_docs)) OR cited IN (" + ",".join("?" * len(learned)) + "))")
     db.conn.execute(
         "UPDATE citations SET resolved_document = (SELECT document FROM document_ids i WHERE i.kst_id = citations.cited "
-        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind IN ('kst', 'eu_doc')"
-    )
+        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind IN ('kst', 'eu_doc')" + scope,
+        list(learned) if changed is not None else [])
+    targets = "" if changed is None else (
+        " WHERE id IN (SELECT id FROM changed_docs) OR id IN (" + ",".join("?" * len(learned)) + ")")
     db.conn.execute(
         "UPDATE documents SET kamerstuk_resolved = coalesce((SELECT json_group_array(kst_id) FROM "
         "(SELECT kst_id FROM document_ids i WHERE i.document = documents.id AND i.source = 'resolved' "
-        "ORDER BY kst_id)), '[]')"
-    )
+        "ORDER BY kst_id)), '[]')" + targets,
+        list(learned.values()) if changed is not None else [])
 
 
 def _match_description(context: str, candidates: list[dict], cited_by_date: str | None = None) -> str | None:
@@ -248,26 +272,38 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
     if changed is None:
         db.conn.execute("DELETE FROM deliveries")
     docs = list(db.query("SELECT id, date, title, type FROM documents WHERE date IS NOT NULL ORDER BY date"))
+    by_id = {d["id"]: d for d in docs}
     delivered = {r["commitment"] for r in db.query("SELECT commitment FROM deliveries")}
+    latest_changed = max((by_id[d]["date"] for d in (changed or ()) if d in by_id), default=None)
+    if changed is not None and latest_changed is None:
+        return  # nothing dated changed: no new pair to match
     commitments = list(db.query(
         "SELECT c.id, c.document, c.deliverable, c.subject, c.text, c.kind, c.due, d.date AS promised "
-        "FROM commitments c JOIN documents d ON d.id = c.document WHERE coalesce(c.kind, '') != 'eu_action'"
+        "FROM commitments c JOIN documents d ON d.id = c.document WHERE coalesce(c.kind, '') != 'eu_action' "
+        "AND length(coalesce(c.deliverable, '')) >= 4"
+        + ("" if changed is None else " AND (c.document IN (SELECT id FROM changed_docs) OR d.date < :latest)"),
+        {"latest": latest_changed} if changed is not None else {},
     ))
     cites = _citations_by_document(db)
+    # The changed documents' passages, read once: matching old promises against a
+    # few new letters then costs a substring test, not a full-text query each.
+    texts: dict[str, list[tuple[str, str]]] = {}
+    if changed is not None:
+        for r in db.query("SELECT document, text FROM passages WHERE document IN (SELECT id FROM changed_docs)"):
+            texts.setdefault(r["document"], []).append((r["text"], " ".join(re.findall(r"\w+", r["text"].lower()))))
     found = []
     for c in commitments:
         if changed is None or c["document"] in changed:
-            restrict = None
+            pool, local = docs, None
         elif c["id"] in delivered:
             continue
         else:
-            restrict = changed
-        best = _best_delivery(db, c, docs, cites, restrict)
+            pool, local = [by_id[d] for d in changed if d in by_id], texts
+        best = _best_delivery(db, c, pool, cites, local)
         if best:
             found.append(best)
     if found:
         db["deliveries"].insert_all(found, pk=("commitment", "document"), replace=True, alter=True)
-    update_statuses(db, today)
 
 
 def update_statuses(db, today: dt.date) -> None:
@@ -293,12 +329,12 @@ def _citations_by_document(db) -> dict[str, set[str]]:
 
 
 def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]],
-                   restrict: set[str] | None = None) -> dict | None:
+                   texts: dict[str, list[tuple[str, str]]] | None = None) -> dict | None:
     name = (c["deliverable"] or "").strip()
     if len(name) < 4 or not c["promised"]:
         return None
     later = {d["id"]: d for d in docs
-             if d["id"] != c["document"] and d["date"] > c["promised"] and (restrict is None or d["id"] in restrict)}
+             if d["id"] != c["document"] and d["date"] > c["promised"]}
     if not later:
         return None
     best = None
@@ -307,7 +343,7 @@ def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]],
     if hit:
         best = {"commitment": c["id"], "document": hit[2], "confidence": round(float(hit[1]), 1),
                 "evidence": later[hit[2]]["title"], "method": "title"}
-    for doc_id, sentence in _sentences_naming(db, name, later):
+    for doc_id, sentence in _sentences_naming(db, name, later, texts):
         score = 85.0 + (10 if c["document"] in cites.get(doc_id, set()) else 0)
         if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
             best = {"commitment": c["id"], "document": doc_id, "confidence": score,
@@ -315,11 +351,12 @@ def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]],
     return best
 
 
-def _sentences_naming(db, name: str, later: dict[str, dict]):
+def _sentences_naming(db, name: str, later: dict[str, dict], texts: dict[str, list[tuple[str, str]]] | None = None):
     """(document, sentence) of later documents that report the deliverable as done.
 
     Candidates come from the full-text index (a phrase query), so the cost
-    does not grow with the number of documents that do not name it.
+    does not grow with the number of documents that do not name it; or, when
+    the few candidate documents' texts are given, from those.
     """
     words = re.findall(r"\w+", name.lower())
     while words and words[0] in ("de", "het", "een", "deze", "dit", "the", "a"):
@@ -329,9 +366,13 @@ def _sentences_naming(db, name: str, later: dict[str, dict]):
         return
     phrase = '"' + " ".join(words) + '"'
     pattern = re.compile(r"\W+".join(map(re.escape, words)), re.I)
-    rows = db.query(
-        "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
-        "WHERE passages_fts MATCH ? LIMIT 500", [phrase])
+    if texts is not None:
+        probe = " ".join(words)
+        rows = [{"document": d, "text": t} for d, ts in texts.items() if d in later for t, norm in ts if probe in norm]
+    else:
+        rows = db.query(
+            "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
+            "WHERE passages_fts MATCH ? LIMIT 500", [phrase])
     for p in rows:
         if p["document"] not in later:
             continue

@@ -165,6 +165,8 @@ def clear_document(db: sqlite_utils.Database, doc_id: str) -> None:
     for table in DOCUMENT_TABLES:
         if table in db.table_names():
             db.conn.execute(f"DELETE FROM [{table}] WHERE document = ?", [doc_id])
+    if "citations" in db.table_names():  # citations of other documents that pointed here
+        db.conn.execute("UPDATE citations SET resolved_document = NULL WHERE resolved_document = ?", [doc_id])
     if "deliveries" in db.table_names():  # links to or from this document
         db.conn.execute("DELETE FROM deliveries WHERE document = ? OR substr(commitment, 1, length(?) + 2) = ? || '#c'",
                         [doc_id, doc_id, doc_id])
