@@ -147,6 +147,8 @@ def _match_description(context: str, candidates: list[dict], cited_by_date: str 
             continue
         if stated_date and d["date"] and stated_date.isoformat() != d["date"]:
             continue
+        if not stated_date and len(title.split()) < 5:
+            continue  # a short title ('Geo-economische monitor') names a topic, not one letter, unless dated
         score = fuzz.partial_ratio(title, low) + (10 if stated_date else 0)
         if score > best_score:
             best, best_score = d["id"], score

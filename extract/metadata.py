@@ -31,7 +31,7 @@ _FOOTER = re.compile(
 )
 _KST_STAMP = re.compile(r"\bkst-(\d{5})(?:-([0-9A-Z]{1,3}))?-(\d{1,4})\b")
 _TOP_ID = re.compile(r"^\s*(\d{5})-(?:([0-9A-Z]{1,3})-)?(\d{1,4})\b(?![-/])", re.M)
-_BETREFT = re.compile(r"^\s*(?:Betreft|Onderwerp)\s*:?\s+(.+)$", re.M)
+_BETREFT = re.compile(r"(?:^|\s)(?:Betreft|Onderwerp)\s*:?\s+(.+)$", re.M)
 _REFERENCE = re.compile(r"(?:Onze\s+referentie|Ons\s+kenmerk|Kenmerk)\s*:?\s*\n*\s*([A-Z0-9][\w\-/.]{3,})", re.I)
 _FULL_DATE = r"(\d{{1,2}})\s+({months})\s+(\d{{4}})"
 
@@ -179,14 +179,20 @@ def document_type(doc: Document) -> str:
 
 
 def title(doc: Document) -> str | None:
-    m = _BETREFT.search(doc.front_matter)
+    m = _BETREFT.search(doc.front_matter) or _BETREFT.search("\n".join(p.text for p in doc.passages[:6]))
     if m:
         return _strip_title(m.group(1))
+    first = next((p.text for p in doc.passages[:3] if p.kind != "heading"), "")
+    # 'Met deze brief informeren wij uw Kamer over X.' / 'over de brief van <datum> over X (Kamerstuk …)'
+    for pattern in (r"\bover (?:de |het )?(?:kamer)?brief van \d{1,2} \w+ \d{4} over (?:de |het )?(.{10,160}?)(?: \(|[.,;])",
+                    r"\b(?:over|inzake|betreffende) (?:de |het )?(.{10,160}?)(?: \(|[.,;])"):
+        m = re.search(pattern, first, re.I)
+        if m and not re.match(r"(?:de |het )?(?:wijze|stand|voortgang)\b", m.group(1)):
+            return _strip_title(m.group(1))
     for p in doc.passages[:3]:
         if p.kind == "heading" and len(p.text) > 10:
             return _strip_title(p.text)
-    m = re.search(r"\b(?:over|inzake|betreffende) (?:de |het )?(.{10,100}?)[.,]", doc.passages[0].text if doc.passages else "")
-    return _strip_title(m.group(1)) if m else None
+    return None
 
 
 def _strip_title(text: str) -> str:
