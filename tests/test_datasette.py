@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 METADATA = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text(encoding="utf-8"))
 SETTINGS = json.loads((ROOT / "datasette" / "settings.json").read_text(encoding="utf-8"))
 QUERIES = METADATA["databases"]["kb"]["queries"]
-PAGES = ["/", "/kb", "/-/toezeggingen", "/-/over", "/-/feeds/documents.atom", "/-/feeds/commitments.atom",
+PAGES = ["/", "/kb", "/-/toezeggingen", "/-/over", "/-/afhankelijkheden", "/-/feeds/documents.atom", "/-/feeds/commitments.atom",
          "/-/feeds/motions.atom", "/-/toezeggingen?status=overdue"]
 
 
@@ -128,3 +128,10 @@ def test_configured_sql_policy_holds(seed_site):
 def test_missing_document_is_a_dutch_404(seed_site):
     r = get(seed_site + "/-/brief/bestaat-niet.txt")
     assert r.status_code == 404 and "niet gevonden" in r.text
+
+
+def test_dependency_matrix_shows_difosforpentaoxide_from_china(seed_site):
+    html = get(seed_site + "/-/afhankelijkheden").text
+    row = html[html.index("difosforpentaoxide"):]
+    row = row[: row.index("</tr>")]
+    assert "59%" in row

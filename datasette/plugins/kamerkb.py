@@ -214,6 +214,20 @@ async def toezeggingen(datasette, request):
     return Response.html(await datasette.render_template("kamerkb_toezeggingen.html", context, request=request))
 
 
+async def afhankelijkheden(datasette, request):
+    """Product × country matrix of the highest stated share, each cell linked to its source."""
+    rows = await _rows(datasette, """
+        select product, country, max(share) as share, count(*) as n, min(document) as document
+        from dependencies where share is not null group by product, country order by product""")
+    countries = sorted({r["country"] for r in rows if r["country"]},
+                       key=lambda c: -sum(1 for r in rows if r["country"] == c))[:25]
+    matrix: dict[str, dict] = {}
+    for r in rows:
+        matrix.setdefault(r["product"], {})[r["country"]] = r
+    context = {"countries": countries, "matrix": sorted(matrix.items()), "kb_db": _db(datasette).name}
+    return Response.html(await datasette.render_template("kamerkb_afhankelijkheden.html", context, request=request))
+
+
 async def over(datasette, request):
     return Response.html(await datasette.render_template("kamerkb_over.html", {}, request=request))
 
@@ -274,5 +288,6 @@ def register_routes():
         (r"^/-/entiteit/(?P<entity_id>.+)$", entiteit),
         (r"^/-/toezeggingen$", toezeggingen),
         (r"^/-/over$", over),
+        (r"^/-/afhankelijkheden$", afhankelijkheden),
         (r"^/-/feeds/(?P<kind>documents|commitments|motions)\.atom$", feed),
     ]
