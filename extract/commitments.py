@@ -58,9 +58,11 @@ def extract_commitments(doc: Document, today: dt.date | None = None) -> list[dic
         heading_tx = _heading_timex(heading, anchor)
         if not heading_tx and not _worth_reading(text, cue):
             continue
+        found = find_timexes(text, anchor, language or doc.meta.language)  # once per passage, not per sentence
         for start, end in split_spans(text):
             c = classify(text[start:end].strip(), anchor, lang=language or doc.meta.language,
-                         heading_timex=heading_tx, list_item=kind == "li")
+                         heading_timex=heading_tx, list_item=kind == "li",
+                         timexes=[t for t in found if start <= t.start and t.end <= end])
             if c and c["text"] not in seen:
                 seen.add(c["text"])
                 c["passage"] = order
@@ -81,13 +83,14 @@ _DATEISH = re.compile(r"\d|jaar|zomer|najaar|voorjaar|winter|herfst|reces|kwarta
 
 
 def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_timex: Timex | None = None,
-             list_item: bool = False) -> dict | None:
-    """The commitment a sentence makes, or None."""
+             list_item: bool = False, timexes: list[Timex] | None = None) -> dict | None:
+    """The commitment a sentence makes, or None (`timexes`: the sentence's, when already found)."""
     cue = cues()
     text = re.sub(r"\[\^\w+\]", "", sentence).strip()
     if len(text) < 15 or cue["not_government"].search(text):
         return None
-    timexes = find_timexes(text, anchor, lang)
+    if timexes is None:
+        timexes = find_timexes(text, anchor, lang)
     future_tx = [t for t in timexes if not t.past]
     if timexes and not future_tx and not heading_timex:
         return None  # only past dates: a report
