@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from extract.model import Document
+from extract.patterns import expand
 
 _DATA = Path(__file__).with_name("citations.yaml")
 
@@ -28,13 +29,7 @@ def _data() -> dict:
 
 
 def _expand(template: str, parts: dict[str, str]) -> str:
-    """Fill `{name}` placeholders from `parts` until none is left."""
-    for _ in range(10):
-        new = re.sub(r"\{(\w+)\}", lambda m: parts.get(m.group(1), m.group(0)), template)
-        if new == template:
-            break
-        template = new
-    return template
+    return expand(template, parts)
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ import yaml
 
 from extract.citations import find_references
 from extract.model import Document
+from extract.patterns import expand
 from extract.sentences import split_spans
 
 _DATA = Path(__file__).with_name("motions.yaml")
@@ -31,13 +32,7 @@ def _data() -> dict:
 
 
 def _expand(template: str) -> str:
-    parts = _data()["parts"]
-    for _ in range(10):
-        new = re.sub(r"\{(\w+)\}", lambda m: parts.get(m.group(1), m.group(0)), template)
-        if new == template:
-            break
-        template = new
-    return template
+    return expand(template, _data()["parts"])
 
 
 @lru_cache(maxsize=None)
