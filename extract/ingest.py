@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,18 +66,45 @@ def process_file(path: str, key: str, today: str | None = None) -> tuple[str, di
     from extract.export import extract_all, to_rows
     from extract.pipeline import load_document
 
+    alarm = _start_alarm(path)
     try:
         doc = load_document(Path(path))
         ex = extract_all(doc, today=dt.date.fromisoformat(today) if today else None)
         return "ok", to_rows(key, doc, ex)
     except ReadError as exc:
         return "error", exc.reason
+    except _TimedOut:
+        return "error", f"took longer than {FILE_TIMEOUT} s to read; skipped (split or convert the document)"
     except RecursionError:
         return "error", "document too deeply nested to read"
     except MemoryError:
         return "error", "document too large to read in memory"
     except Exception as exc:  # one bad file never stops the others
         return "error", f"internal error while reading: {type(exc).__name__}: {exc}"
+    finally:
+        if alarm:
+            signal.alarm(0)
+
+
+# One slow file (a PDF bomb, a huge scan) must not stall a scheduled build.
+FILE_TIMEOUT = int(os.environ.get("KAMERKB_FILE_TIMEOUT", "300"))
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def _start_alarm(path: str) -> bool:
+    """Arm SIGALRM for this file when we run in a main thread (workers do)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        return False
+
+    def expire(signum, frame):
+        raise _TimedOut(path)
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.alarm(FILE_TIMEOUT)
+    return True
 
 
 def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | None = None,
@@ -181,14 +210,23 @@ def _extract_and_write(db, todo, known, report, workers, progress, today) -> Non
         for i, (path, key) in enumerate(todo, 1):
             handle(i, key, process_file(str(path), key, iso_today))
         return
+    retry = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [(key, pool.submit(process_file, str(path), key, iso_today)) for path, key in todo]
-        for i, (key, fut) in enumerate(futures, 1):
+        futures = [(path, key, pool.submit(process_file, str(path), key, iso_today)) for path, key in todo]
+        for i, (path, key, fut) in enumerate(futures, 1):
             try:
-                result = fut.result()
-            except Exception as exc:  # a worker that died (memory, signal)
-                result = ("error", f"worker failed: {type(exc).__name__}: {exc}")
-            handle(i, key, result)
+                handle(i, key, fut.result())
+            except Exception:  # a worker died (memory, signal) and took the pool with it
+                retry.append((i, path, key))
+    # Files caught in a broken pool get a pool of their own, one at a time, so only
+    # the file that kills a worker again is reported.
+    for i, path, key in retry:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            try:
+                result = pool.submit(process_file, str(path), key, iso_today).result()
+            except Exception as exc:
+                result = ("error", f"worker failed while reading this file: {type(exc).__name__}: {exc}")
+        handle(i, key, result)
 
 
 def _record_run(db, run_id: int, report: RunReport) -> None:

@@ -55,9 +55,19 @@ def transaction(db: sqlite_utils.Database):
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create tables, indexes and full-text search once; cheap when they exist."""
-    if "documents" in db.table_names() and db["schema_info"].exists():
+    """Create tables, indexes and full-text search once; cheap when they exist.
+
+    All in one transaction, marked complete at the end: a crash while a new
+    knowledge base is being created leaves nothing half made.
+    """
+    if db["schema_info"].exists() and get_info(db, "complete") == str(SCHEMA_VERSION):
         return
+    with transaction(db):
+        _create_schema(db)
+        set_info(db, "complete", str(SCHEMA_VERSION))
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
     db["schema_info"].insert({"key": "version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
     db["documents"].create(
         {

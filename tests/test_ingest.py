@@ -104,3 +104,24 @@ def test_kb_is_consistent_and_in_wal_mode(corpus, tmp_path):
     conn = store.connect(db)
     for doc_id, n in conn.execute("SELECT id, n_passages FROM documents").fetchall():
         assert conn.execute("SELECT count(*) FROM passages WHERE document = ?", [doc_id]).fetchone()[0] == n
+
+
+def test_a_file_that_takes_too_long_is_skipped_with_a_reason(corpus, tmp_path, monkeypatch):
+    import extract.ingest as ingest
+
+    import time
+
+    import extract.pipeline as pipeline
+
+    monkeypatch.setattr(ingest, "FILE_TIMEOUT", 1)
+    original = pipeline.load_document
+
+    def slow(path):  # one file hangs, as a PDF bomb would
+        if path.name.startswith("002"):
+            time.sleep(5)
+        return original(path)
+
+    monkeypatch.setattr(pipeline, "load_document", slow)
+    report = build(corpus, tmp_path / "kb.db", workers=1)
+    assert "took longer than 1 s" in report.failed["002_36a098cc29e33766.txt"]
+    assert len(report.added) == 4
