@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from support import seed_kb, served
+from datasette.utils import tilde_encode
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -21,12 +21,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed here (`make test` installs it "
                                                           "with apt-get when it runs as root); browser tests skipped")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    with served(seed_kb(tmp_path_factory.mktemp("browser"))) as base:
-        yield base
 
 
 def browse(url: str, profile: Path, shot: str) -> str:
@@ -45,8 +39,8 @@ def visible(dom: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
 
 
-def test_home_page(site, tmp_path):
-    dom = browse(site + "/", tmp_path, "home.png")
+def test_home_page(seed_site, tmp_path):
+    dom = browse(seed_site + "/", tmp_path, "home.png")
     text = visible(dom)
     assert "Verlopen en bijna verlopen toezeggingen" in text and "Moties die nog open staan" in text
     assert "Kuzu" in text
@@ -54,18 +48,36 @@ def test_home_page(site, tmp_path):
     assert re.search(r'<canvas id="kb-quarters"[^>]*(?:width|style)=', dom), "the chart did not render"
 
 
-def test_document_page(site, tmp_path):
-    text = visible(browse(site + "/-/brief/" + quote("000_58daee204d757405.txt", safe=""), tmp_path, "document.png"))
+def test_document_page(seed_site, tmp_path):
+    text = visible(browse(seed_site + "/-/brief/" + quote("000_58daee204d757405.txt", safe=""), tmp_path, "document.png"))
     assert "Kabinetsaanpak" in text or "kabinetsaanpak" in text
     assert "Voetnoten" in text and "Kamerstuk 36 200 V, nr. 50." in text
 
 
-def test_motion_page(site, tmp_path):
-    text = visible(browse(site + "/-/motie/kst-36200-V-50", tmp_path, "motie.png"))
+def test_motion_page(seed_site, tmp_path):
+    text = visible(browse(seed_site + "/-/motie/kst-36200-V-50", tmp_path, "motie.png"))
     assert "Motie kst-36200-V-50" in text and "Kuzu" in text and "afgedaan" in text
 
 
-def test_commitments_page(site, tmp_path):
-    text = visible(browse(site + "/-/toezeggingen", tmp_path, "toezeggingen.png"))
+def test_commitments_page(seed_site, tmp_path):
+    text = visible(browse(seed_site + "/-/toezeggingen", tmp_path, "toezeggingen.png"))
     assert "Toezeggingen aan de Kamer" in text and "verlopen" in text
     assert "Voortgangsrapportage" in text
+
+
+def test_document_row_page(seed_site, tmp_path):
+    doc = "000_58daee204d757405.txt"
+    text = visible(browse(f"{seed_site}/kb/documents/{tilde_encode(doc)}", tmp_path, "row-document.png"))
+    assert "Tekst van het document" in text and "Voetnoten" in text
+    assert "Kamerstuk 36 200 V, nr. 50." in text and "Kuzu" in text
+
+
+def test_motions_table(seed_site, tmp_path):
+    text = visible(browse(f"{seed_site}/kb/motions", tmp_path, "motions.png"))
+    assert "Moties" in text and "kst-36200-V-50" in text
+
+
+def test_commitments_query(seed_site, tmp_path):
+    text = visible(browse(f"{seed_site}/kb/toezeggingen_termijn?onderwerp=", tmp_path, "toezeggingen_termijn.png"))
+    assert "2023-12-31" in text and "verlopen" in text  # the overdue Q4 2023 progress report
+    assert "Resultaat" in text and "This data as" not in text

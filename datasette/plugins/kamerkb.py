@@ -72,7 +72,9 @@ def prepare_jinja2_environment(env):
 # --- home --------------------------------------------------------------------
 
 @hookimpl
-def extra_template_vars(template, datasette, request):
+def extra_template_vars(template, datasette, request, database, table):
+    if template == "row.html" and table == "documents" and request is not None:
+        return _document_row_vars(datasette, request, database)
     if template != "index.html":
         return {}
 
@@ -103,6 +105,78 @@ def extra_template_vars(template, datasette, request):
         }
 
     return home
+
+
+DOC_LABELS = {
+    "id": "Bestand", "path": "Pad", "format": "Formaat", "sha256": "Hash", "stamp": "Stempel", "date": "Datum",
+    "date_estimated": "Datum geschat", "type": "Soort", "title": "Titel", "kamerstuk": "Kamerstuk",
+    "kamerstuk_resolved": "Kamerstuk (afgeleid)", "senders": "Afzenders", "reference": "Kenmerk",
+    "source_url": "Bron", "language": "Taal", "pages": "Pagina's", "n_passages": "Passages",
+    "ingested_at": "Ingelezen",
+}
+
+
+def _plain(value):
+    """A JSON list as 'a, b'; anything else unchanged (the template escapes it)."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            items = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(items, list):
+            return ", ".join(str(i) for i in items)
+    return value
+
+
+def _document_row_vars(datasette, request, database):
+    """A document's row page: its fields (Dutch labels, without the long text column), then the
+    cleaned passages and the footnotes beneath."""
+    from datasette.utils import urlsafe_components
+
+    async def inner():
+        doc_id = (urlsafe_components(request.url_vars.get("pks", "")) or [""])[0]
+        p = {"id": doc_id}
+        docs = await _rows(datasette, "select * from documents where id = :id", p)
+        labels = (datasette.table_metadata(database, "documents") or {}).get("columns") or {}
+        fields = [{"name": k, "label": DOC_LABELS.get(k, k), "help": labels.get(k, ""), "value": _plain(v)}
+                  for k, v in (docs[0].items() if docs else []) if k != "text" and v not in (None, "", "[]")]
+        return {
+            "kb_doc": docs[0] if docs else None,
+            "kb_doc_fields": fields,
+            "kb_doc_passages": await _rows(datasette, "select id, kind, heading, text from passages "
+                                                      "where document = :id order by ord", p),
+            "kb_doc_footnotes": await _rows(datasette, "select number, text from footnotes where document = :id "
+                                                       "order by cast(number as integer)", p),
+        }
+
+    return inner
+
+
+# --- links in canned query results ---------------------------------------------
+
+DOC_COLUMNS = {"document", "verwijzend_document", "afgedaan_in", "completed_by", "motion_document", "brief_id"}
+MOTION_COLUMNS = {"motie"}
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    """In query results (no table), document ids, passages, motions and '/-/…' paths become links."""
+    if table is not None or not isinstance(value, str) or not value:
+        return None
+    from markupsafe import Markup
+
+    if column == "link" and value.startswith("/-/"):
+        return Markup('<a href="{}">{}</a>').format(value, "openen")
+    if column in DOC_COLUMNS and "#" not in value:
+        return Markup('<a href="/-/brief/{}">{}</a>').format(quote(value, safe=""), value)
+    if column == "passage" and "#" in value:
+        doc = value.split("#", 1)[0]
+        return Markup('<a href="/-/brief/{}#{}">{}</a>').format(quote(doc, safe=""), quote(value, safe=""), value)
+    if column in MOTION_COLUMNS:
+        return Markup('<a href="/-/motie/{}">{}</a>').format(quote(value, safe=""), value)
+    if column == "status" and value in STATUS_NL:
+        return Markup('<span class="kb-status kb-status-{}" title="{}">{}</span>').format(value, value, STATUS_NL[value])
+    return None
 
 
 # --- pages -------------------------------------------------------------------
@@ -236,23 +310,31 @@ async def over(datasette, request):
 
 FEEDS = {
     "documents": ("Nieuwe documenten", "select id as key, coalesce(title, id) as title, text as summary, "
-                  "ingested_at as updated, '/-/brief/' as prefix from documents"),
+                  "ingested_at as updated, '/-/brief/' as prefix, id as scope from documents"),
     "commitments": ("Nieuwe toezeggingen", "select c.id as key, c.text as title, coalesce(c.deadline_text, '') || ' — ' "
                     "|| coalesce(c.status, '') as summary, d.ingested_at as updated, '/-/brief/' as prefix, "
-                    "c.document as target from commitments c join documents d on d.id = c.document"),
+                    "c.document as target, c.passage as scope from commitments c join documents d on d.id = c.document"),
     "motions": ("Moties", "select m.id as key, m.id || ' (' || coalesce(m.members, '') || ')' as title, "
-                "coalesce(m.evidence, '') as summary, coalesce(m.first_seen, '') as updated, '/-/motie/' as prefix "
-                "from motions m"),
+                "coalesce(m.evidence, '') as summary, coalesce(m.first_seen, '') as updated, '/-/motie/' as prefix, "
+                "coalesce(m.completed_passage, m.completed_by, m.motion_document) as scope from motions m"),
 }
 
 
 async def feed(datasette, request):
-    """Atom feed of the newest items; ?q= keeps only items whose text contains it."""
+    """Atom feed of the newest items; ?q= keeps only items whose text contains it, ?entiteit=<id>
+    only documents, commitments (by passage) or motions (by the completing passage) that mention it."""
     kind = request.url_vars["kind"]
     title, sql = FEEDS[kind]
     q = (request.args.get("q") or "").strip()
+    ent = (request.args.get("entiteit") or "").strip()
     rows = await _rows(datasette, f"select * from ({sql}) where (:q = '' or title like '%' || :q || '%' "
-                                  f"or summary like '%' || :q || '%') order by updated desc limit 50", {"q": q})
+                                  f"or summary like '%' || :q || '%') and (:ent = '' or scope in "
+                                  f"(select passage from mentions where entity = :ent union "
+                                  f"select document from mentions where entity = :ent)) "
+                                  f"order by updated desc limit 50", {"q": q, "ent": ent})
+    if ent:
+        names = await _rows(datasette, "select name from entities where id = :ent", {"ent": ent})
+        title += " over " + (names[0]["name"] if names else ent)
     base = f"{request.scheme}://{request.host}"
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     entries = []
@@ -266,7 +348,7 @@ async def feed(datasette, request):
             f"<summary>{escape((r['summary'] or '')[:1000])}</summary></entry>")
     feed_title = title + (f" — {q}" if q else "")
     xml = (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-           f"<id>{escape(base + request.path)}</id><title>{escape('kamer-kb: ' + feed_title)}</title>"
+           f"<id>{escape(base + request.full_path)}</id><title>{escape('kamer-kb: ' + feed_title)}</title>"
            f"<updated>{now}</updated><link rel=\"self\" href=\"{escape(base + request.full_path)}\"/>"
            + "".join(entries) + "</feed>")
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
