@@ -388,3 +388,30 @@ def test_pdfium_and_pdfplumber_engines_read_the_same(path, monkeypatch):
     assert fuzz.ratio(joined(fast.blocks), joined(slow.blocks)) >= 99
     assert fast.footnotes == slow.footnotes and fast.front_matter == slow.front_matter
     assert [(t.header, t.rows) for t in fast.tables] == [(t.header, t.rows) for t in slow.tables]
+
+
+def test_only_a_grid_of_rules_goes_to_the_table_finder():
+    """pdfplumber's table finder costs a full Python parse of the page: a page goes
+    there only when its rules can make a table of two rows and two columns. Boxes
+    as pdfium gives them: (left, bottom, right, top)."""
+    from extract.readers.pdf import _grid_like
+
+    cells = [(100 + 60 * c, 500 - 20 * r, 160 + 60 * c, 520 - 20 * r) for r in range(3) for c in range(3)]
+    assert _grid_like(cells)  # a table drawn as one rectangle per cell
+    lines = [(100, y, 400, y) for y in (500, 520, 540)] + [(x, 500, x, 540) for x in (100, 250, 400)]
+    assert _grid_like(lines)  # a table drawn with rules
+    highlights = [(181, 462, 196, 473), (196, 462, 200, 473), (200, 462, 212, 473), (181, 340, 194, 351)]
+    assert not _grid_like(highlights)  # shading behind words on one line
+    bands = [(66, y, 180, y + 11) for y in (451, 375, 309)] + [(180, y, 547, y + 11) for y in (451, 375, 309)]
+    assert not _grid_like(bands)  # boxed label rows far apart: no row of cells above another
+    underlines = [(80, y, 500, y) for y in range(100, 700, 20)]
+    assert not _grid_like(underlines)
+
+
+@pytest.mark.parametrize("path", [MOTION, LETTER])
+def test_pdfium_runs_keep_words_whole_and_apart(path):
+    """Text runs (one per pdfium text object) rejoin words a PDF writer cut over two
+    objects and keep apart words it set side by side: no word is glued or split."""
+    fast = joined(read_pdf(path).blocks)
+    assert "opneming" in fast or path == MOTION
+    assert not re.search(r"\b(?:opnemi ng|utrech t|interneten|echterniet|toeste mming)\b", fast, re.I)

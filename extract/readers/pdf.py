@@ -68,70 +68,322 @@ class Page:
 
 def read_pdf(path: Path) -> RawDocument:
     """Read a PDF into blocks, footnotes, front matter and tables (raises ReadError)."""
-    import pdfplumber
-
-    try:
-        pdf = pdfplumber.open(path)
-    except Exception as exc:  # pdfminer raises many types for one cause: a file it cannot read
-        raise ReadError(path, _open_error(exc)) from None
-    pages: list[Page] = []
     tables: list[Table] = []
     try:
-        with pdf:
-            try:
-                n = len(pdf.pages)
-            except Exception as exc:
-                raise ReadError(path, _open_error(exc)) from None
-            if n > settings()["max_pages"]:
-                raise ReadError(path, f"too many pages ({n} > {settings()['max_pages']})")
-            for i, page in enumerate(_pages(path, pdf, n), 1):
-                try:
-                    pages.append(_read_page(page, i, tables))
-                except RecursionError:
-                    raise ReadError(path, "corrupt PDF: structure nested too deeply") from None
-                except ReadError:
-                    raise
-                except Exception as exc:
-                    raise ReadError(path, f"corrupt PDF: page {i}: {type(exc).__name__}: {exc}"[:200]) from None
-                finally:
-                    page.close()
+        if settings().get("engine") == "pdfium":
+            pages = _read_with_pdfium(path, tables)
+        else:
+            pages = _read_with_pdfplumber(path, tables)
     except ReadError:
         raise
     except RecursionError:
         raise ReadError(path, "corrupt PDF: structure nested too deeply") from None
-    except Exception as exc:
+    except Exception as exc:  # pdfminer and pdfium raise many types for one cause: a file they cannot read
         raise ReadError(path, _open_error(exc)) from None
     if sum(len(ln.text) for p in pages for ln in p.lines) < 20:
         raise ReadError(path, "no text layer (scanned PDF?): no extractable text on any page")
     return _assemble(path, pages, tables)
 
 
-def _pages(path: Path, pdf, n: int):
-    """The pages to read: pdfplumber's, or with `engine: pdfium` pdfium pages that
-    hand over to pdfplumber only for the table finder."""
-    if settings().get("engine") != "pdfium":
-        yield from pdf.pages
-        return
+def _check_length(path: Path, n: int) -> None:
+    if n > settings()["max_pages"]:
+        raise ReadError(path, f"too many pages ({n} > {settings()['max_pages']})")
+
+
+def _page_error(path: Path, number: int, exc: BaseException) -> ReadError:
+    if isinstance(exc, ReadError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return ReadError(path, "corrupt PDF: structure nested too deeply")
+    return ReadError(path, f"corrupt PDF: page {number}: {type(exc).__name__}: {exc}"[:200])
+
+
+def _read_with_pdfplumber(path: Path, tables: list[Table]) -> list[Page]:
+    """Every page through pdfplumber: its words and, on ruled pages, its table finder."""
+    import pdfplumber
+
+    pages: list[Page] = []
+    with pdfplumber.open(path) as pdf:
+        _check_length(path, len(pdf.pages))
+        for i, page in enumerate(pdf.pages, 1):
+            try:
+                words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False,
+                                           use_text_flow=True, x_tolerance=1.5)
+                ruled = len(page.lines) + len(page.rects) >= settings()["min_table_rules"]
+                pages.append(_read_page(words, float(page.width), float(page.height), i, tables,
+                                        page.find_tables if ruled else None))
+            except Exception as exc:
+                raise _page_error(path, i, exc) from None
+            finally:
+                page.close()
+    return pages
+
+
+# --- fast path: pdfium -----------------------------------------------------------
+# pdfplumber spends ~95 % of its time parsing content streams in Python (10-20
+# pages/s); pdfium does that in C (500-1000 pages/s). With `engine: pdfium` the
+# text comes from pdfium one text object (one show operation) at a time, and a
+# page goes to pdfplumber only for its table finder, when pdfium sees a grid of
+# ruling paths that is not page decoration.
+
+def _read_with_pdfium(path: Path, tables: list[Table]) -> list[Page]:
     import pypdfium2
 
     doc = pypdfium2.PdfDocument(str(path))
+    plumber = None
     try:
-        paths = [_path_boxes(doc, i) for i in range(n)]
-        # Rules in the same place on most pages (a header line, a logo) are decoration, not tables.
-        seen = Counter(box for boxes in paths for box in set(boxes))
-        decoration = {box for box, k in seen.items() if n >= 3 and k >= n / 2}
+        n = len(doc)
+        _check_length(path, n)
+        done: dict[int, Page] = {}
+        ruled: dict[int, tuple] = {}  # pages with a grid of rules: read once decoration is known
+        boxes_per_page: list[set] = []
         for i in range(n):
-            ruled = _grid_like([box for box in paths[i] if box not in decoration])
-            yield _FastPage(doc[i], lambda i=i: pdf.pages[i], ruled)
+            try:
+                words, width, height, boxes = _pdfium_page(doc, i)
+            except Exception as exc:
+                raise _page_error(path, i + 1, exc) from None
+            boxes_per_page.append(set(boxes))
+            if _grid_like(boxes):
+                ruled[i] = (words, width, height, boxes)
+            else:
+                done[i] = _read_page(words, width, height, i + 1, tables)
+        # Rules in the same place on most pages (a header line, a logo) are decoration, not tables.
+        seen = Counter(box for boxes in boxes_per_page for box in boxes)
+        decoration = {box for box, k in seen.items() if n >= 3 and k >= n / 2}
+        for i, (words, width, height, boxes) in ruled.items():
+            finder = None
+            if _grid_like([b for b in boxes if b not in decoration]):
+                if plumber is None:
+                    import pdfplumber
+
+                    plumber = pdfplumber.open(path)
+                finder = plumber.pages[i].find_tables
+            try:
+                done[i] = _read_page(words, width, height, i + 1, tables, finder)
+            except Exception as exc:
+                raise _page_error(path, i + 1, exc) from None
+            finally:
+                if finder is not None:
+                    plumber.pages[i].close()
+        tables.sort(key=lambda t: t.page)
+        return [done[i] for i in range(n)]
     finally:
+        if plumber is not None:
+            plumber.close()
         doc.close()
 
 
+def _pdfium_page(doc, index: int) -> tuple[list[dict], float, float, list[tuple[int, int, int, int]]]:
+    """A page's text runs, size and rounded path-object bounds, the page loaded once."""
+    page = doc[index]
+    try:
+        left, bottom, right, top = page.get_mediabox()  # pdfplumber's frame, so its table boxes fit
+        tp = page.get_textpage()
+        try:
+            words, boxes = _pdfium_objects(page, tp, top)
+        finally:
+            tp.close()
+        if left:
+            for w in words:
+                w["x0"] -= left
+                w["x1"] -= left
+        return words, right - left, top - bottom, boxes
+    finally:
+        page.close()
+
+
+def _pdfium_objects(page, tp, height: float) -> tuple[list[dict], list[tuple[int, int, int, int]]]:
+    """Text runs in content order, and the bounds of path objects (table rules).
+
+    A run is one text object (a Tj/TJ show): its text from pdfium's text page,
+    x extent from its bounds, bottom at the font's descent below the baseline and
+    top one font size above that (pdfminer's char boxes), its size scaled by the text
+    matrix. Runs carry `n`, their number of words, so counts made on words mean
+    the same on runs. Form XObjects are read through.
+
+    Whether a run carries on the word before it ('opnemi' + 'ng', '(' + an
+    italic 'Markets') is pdfium's call: its page text puts a space or a line
+    break between objects it sees apart, nothing between those that touch."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    full = tp.get_text_range()
+    cursor = 0
+    buf = ctypes.create_string_buffer(1 << 16)
+    wbuf = ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR))
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    matrix, fsize, desc = pdfium_c.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
+    fonts: dict[int, str] = {}
+    metrics: dict[tuple, float] = {}  # (font, size) → descent
+    words: list[dict] = []
+    boxes: list[tuple[int, int, int, int]] = []
+
+    def visit(obj, outer) -> None:
+        nonlocal cursor
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
+            boxes.append((round(l.value), round(b.value), round(r.value), round(t.value)))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+            m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            for k in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                visit(pdfium_c.FPDFFormObj_GetObject(obj, k), m)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            if spans is not None:
+                first, last = spans.get(ctypes.cast(obj, ctypes.c_void_p).value, (0, -1))
+                raw = full[first:last + 1]
+                touching, cursor = first == cursor, (last + 1 if raw.strip() else -1)  # a blank object parts words
+            else:
+                n = pdfium_c.FPDFTextObj_GetText(obj, tp.raw, wbuf, len(buf))
+                raw = buf.raw[: max(0, n - 2)].decode("utf-16-le", "replace")  # n counts bytes, with the NUL
+                core = raw.strip().replace("\x02", "\ufffe")
+                found = full.find(core, cursor, cursor + len(core) + 400) if core else -1
+                touching = found == cursor
+                if found >= 0:
+                    cursor = found + len(core)
+            text = _RUN_CHARS.sub(lambda c: _RUN_MAP[c.group()], raw)
+            if not text.strip():
+                return
+            pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+            m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            pdfium_c.FPDFTextObj_GetFontSize(obj, fsize)
+            size = round(fsize.value * (abs(m[3]) or abs(m[1]) or 1.0), 2)
+            font = pdfium_c.FPDFTextObj_GetFont(obj)
+            key = (ctypes.cast(font, ctypes.c_void_p).value, size)
+            if key not in metrics:
+                pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(size), desc)
+                metrics[key] = desc.value if desc.value else -0.2 * size
+            descent = metrics[key]
+            pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
+            x0, x1 = l.value, r.value
+            if outer is not None:
+                (x0, _), (x1, _) = _apply(outer, x0, b.value), _apply(outer, x1, t.value)
+            base = height - m[5]
+            _add_run(words, text, touching, x0, x1, base - descent - size, base - descent, size,
+                     _pdfium_font(pdfium_c, font, fonts))
+
+    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    # FPDFTextObj_GetText scans the whole page per object: on pages of many small
+    # objects (a table-like agenda) one pass over the chars' owners is cheaper.
+    spans = _char_spans(tp, len(full)) if count > settings()["many_objects"] else None
+    for i in range(count):
+        visit(pdfium_c.FPDFPage_GetObject(page.raw, i), None)
+    return words, boxes
+
+
+def _char_spans(tp, n: int) -> dict[int, tuple[int, int]]:
+    """The first and last char index of each text object on a text page."""
+    owner_of = _object_at()
+    spans: dict[int, list[int]] = {}
+    for i in range(n):
+        owner = owner_of(tp.raw, i)
+        if owner:
+            span = spans.get(owner)
+            if span is None:
+                spans[owner] = [i, i]
+            else:
+                span[1] = i
+    return {k: (a, b) for k, (a, b) in spans.items()}
+
+
+@lru_cache(maxsize=1)
+def _object_at():
+    """FPDFText_GetTextObject returning a plain address (no pointer object per char)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
+
+
+# pdfium's marks in object text: 0x02 and U+FFFE a hyphen at a line end, NUL and line breaks blanks
+_RUN_MAP = {"\x02": "-", "\ufffe": "-", "\x00": " ", "\r": " ", "\n": " "}
+_RUN_CHARS = re.compile("[\x02\ufffe\x00\r\n]")
+
+
+def _add_run(words: list[dict], text: str, touching: bool, x0: float, x1: float, top: float, bottom: float,
+             size: float, font: str) -> None:
+    """Append a text run; `glue` marks one that carries on the word before it. A run
+    in the same font and size as the one it carries on is merged into it."""
+    last = words[-1] if words else None
+    glue = (touching and last is not None and not last["raw"].endswith(" ") and not text.startswith(" ")
+            and abs(top - last["top"]) < 0.5 * size)
+    if glue and last["size"] == size and last["fontname"] == font:
+        last["raw"] += text
+        last["text"] = last["raw"].strip()
+        last["x1"] = max(last["x1"], x1)
+        last["bottom"] = max(last["bottom"], bottom)
+        last["n"] = len(last["text"].split())
+        return
+    clean = text.strip()
+    if clean:
+        words.append({"text": clean, "raw": text, "glue": glue, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                      "size": size, "fontname": font, "n": len(clean.split())})
+
+
+def _compose(m: tuple, outer: tuple | None) -> tuple:
+    """The matrix `m` of an object inside a form, in page space."""
+    if outer is None:
+        return m
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _apply(m: tuple, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
+
+
+def _grid_like(boxes: list[tuple[int, int, int, int]]) -> bool:
+    """Whether the rules and cell rectangles on a page can make a table of at
+    least two rows and two columns, which is all pdfplumber's table finder can
+    give us: some vertical rule is crossed by three horizontal ones and some
+    horizontal rule by three vertical ones (edges joined as pdfplumber joins
+    them). Underlines, highlights behind words and single boxed rows are not."""
+    if len(boxes) < settings()["min_table_rules"]:
+        return False
+    across, down = [], []  # (position, start, end)
+    for x0, y0, x1, y1 in boxes:
+        if y1 - y0 < 3 and x1 - x0 >= 3:
+            across.append((y0, x0, x1))
+        elif x1 - x0 < 3 and y1 - y0 >= 3:
+            down.append((x0, y0, y1))
+        elif x1 - x0 >= 3 and y1 - y0 >= 3:  # a rectangle: its four sides
+            across += [(y0, x0, x1), (y1, x0, x1)]
+            down += [(x0, y0, y1), (x1, y0, y1)]
+    across, down = _join_edges(across), _join_edges(down)
+    if len(across) < 3 or len(down) < 3:
+        return False
+
+    def crossings(edge, others) -> int:
+        pos, start, end = edge
+        return len({o[0] for o in others if start - 3 <= o[0] <= end + 3 and o[1] - 3 <= pos <= o[2] + 3})
+
+    return any(crossings(e, across) >= 3 for e in down) and any(crossings(e, down) >= 3 for e in across)
+
+
+def _join_edges(edges: list[tuple[int, int, int]], tolerance: int = 3) -> list[tuple[int, int, int]]:
+    """Collinear edges (same position within `tolerance`) that touch or overlap, joined."""
+    out: list[list[int]] = []
+    for pos, start, end in sorted(edges):
+        last = out[-1] if out else None
+        if last and pos - last[0] <= tolerance and start <= last[2] + tolerance:
+            last[2] = max(last[2], end)
+        else:
+            out.append([pos, start, end])
+    return [tuple(e) for e in out]
+
+
 def _open_error(exc: Exception) -> str:
-    """A reason a person can act on; pdfplumber wraps pdfminer's error in its args."""
+    """A reason a person can act on; pdfplumber wraps pdfminer's error in its args,
+    pdfium names its error in the message."""
     inner = next((a for a in getattr(exc, "args", ()) if isinstance(a, Exception)), None) or exc.__context__ or exc
     names = f"{type(exc).__name__} {type(inner).__name__} {inner}"
-    if "Password" in names or "Encrypt" in names or "encrypt" in names.lower():
+    if "Password" in names or "password" in names or "Encrypt" in names or "encrypt" in names.lower():
         return "encrypted PDF: cannot read without the password"
     detail = f"{type(inner).__name__}: {inner}" if str(inner) else type(inner).__name__
     return f"corrupt PDF: {detail}"[:200]
@@ -139,16 +391,15 @@ def _open_error(exc: Exception) -> str:
 
 # --- one page ------------------------------------------------------------------
 
-def _read_page(page, number: int, tables: list[Table]) -> Page:
-    out = Page(number, float(page.width), float(page.height))
-    words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False,
-                               use_text_flow=True, x_tolerance=1.5)
+def _read_page(words: list[dict], width: float, height: float, number: int, tables: list[Table],
+               find_tables=None) -> Page:
+    """One page's lines: letterhead, columns and ruled tables (when `find_tables` is given)."""
+    out = Page(number, float(width), float(height))
     boxes = []
-    if len(page.lines) + len(page.rects) >= settings()["min_table_rules"]:
-        for t in page.find_tables():
-            rows = _tidy_table([r for row in t.extract() for r in _unstack([(c or "").strip() for c in row]) if any(r)])
-            if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
-                boxes.append((t.bbox, rows))
+    for t in (find_tables() if find_tables else ()):
+        rows = _tidy_table([r for row in t.extract() for r in _unstack([(c or "").strip() for c in row]) if any(r)])
+        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+            boxes.append((t.bbox, rows))
     if boxes:
         words = [w for w in words if not any(_inside(w, b) for b, _ in boxes)]
     words, letterhead = _split_letterhead(words, out.width, number)
@@ -172,148 +423,11 @@ def _read_page(page, number: int, tables: list[Table]) -> Page:
     return out
 
 
-# --- fast word source: pdfium ------------------------------------------------------
-# pdfplumber spends ~95 % of its time parsing content streams in Python (10-20
-# pages/s); pdfium does that in C (500-1000 pages/s). With `engine: pdfium` the
-# words, their fonts, sizes and boxes come from pdfium, and a page goes to
-# pdfplumber only for its table finder, when pdfium sees enough ruling paths.
-
-class _FastPage:
-    """A pdfium page that answers the few pdfplumber calls `_read_page` makes."""
-
-    def __init__(self, page, plumber_page, ruled: bool):
-        self._page = page
-        self._ruled = ruled  # enough path objects for a table grid: worth pdfplumber's table finder
-        self._plumber_page = plumber_page  # a callable: the pdfplumber page, parsed on demand
-        self._opened = None
-        self.width, self.height = page.get_size()
-
-    def extract_words(self, **_kw) -> list[dict]:
-        return _pdfium_words(self._page, self.height)
-
-    def _plumber(self):
-        if self._opened is None:
-            self._opened = self._plumber_page()
-        return self._opened
-
-    @property
-    def lines(self) -> list:
-        return self._plumber().lines if self._ruled else []
-
-    @property
-    def rects(self) -> list:
-        return self._plumber().rects if self._ruled else []
-
-    def find_tables(self):
-        return self._plumber().find_tables()
-
-    def close(self) -> None:
-        if self._opened is not None:
-            self._opened.close()
-        self._page.close()
-
-
-def _grid_like(boxes: list[tuple[int, int, int, int]]) -> bool:
-    """Enough rules for pdfplumber's table finder to build cells from: it needs
-    edges both ways, so a page of underlines (a compromise text's changes) is none."""
-    across = sum(1 for x0, y0, x1, y1 in boxes if x1 - x0 >= 3)
-    down = sum(1 for x0, y0, x1, y1 in boxes if y1 - y0 >= 3)
-    return across >= 2 and down >= 2 and len(boxes) >= settings()["min_table_rules"]
-
-
-def _path_boxes(doc, index: int) -> list[tuple[int, int, int, int]]:
-    """Rounded bounds of the path objects (lines, rectangles) on a page: the rules
-    and cell shading of tables, and page decoration."""
-    import ctypes
-
-    import pypdfium2.raw as pdfium_c
-
-    page = doc[index]
-    try:
-        out = []
-        l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-        for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-            obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
-            if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_PATH:
-                pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
-                out.append((round(l.value), round(b.value), round(r.value), round(t.value)))
-        return out
-    finally:
-        page.close()
-
-
-def _pdfium_words(page, height: float) -> list[dict]:
-    """Words as pdfplumber gives them (text, x0, x1, top, bottom, size, fontname),
-    read char by char from pdfium's text page in content-stream order.
-
-    A word ends at whitespace, at a gap wider than a fifth of the font size, at
-    a change of font or size, or where the text jumps to another line. Font and
-    size are looked up once per text object, not per char."""
-    import ctypes
-
-    import pypdfium2.raw as pdfium_c
-
-    tp = page.get_textpage()
-    try:
-        raw = tp.raw
-        n = tp.count_chars()
-        text = tp.get_text_range() if n else ""
-        if len(text) != n:  # surrogate pairs: fall back to one char per call
-            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i) or 32) for i in range(n))
-        box, matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
-        object_at = _object_at()
-        fonts: dict[int, str] = {}
-        words: list[dict] = []
-        cur = None
-        last_obj, size, font = None, 0.0, ""
-        for i, ch in enumerate(text):
-            if ch.isspace() or ch == "\x00":
-                cur = None
-                continue
-            pdfium_c.FPDFText_GetLooseCharBox(raw, i, box)
-            x0, x1, top, bottom = box.left, box.right, height - box.top, height - box.bottom
-            if bottom - top <= 0:
-                continue
-            obj = object_at(raw, i)
-            if obj != last_obj:
-                last_obj = obj
-                ptr = ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT) if obj else None
-                pdfium_c.FPDFText_GetMatrix(raw, i, matrix)  # 'Tf 1' scaled by the text matrix
-                size = round(pdfium_c.FPDFText_GetFontSize(raw, i) * (abs(matrix.d) or abs(matrix.b) or 1.0), 2)
-                font = _pdfium_font(pdfium_c, ptr, fonts)
-            if ch == "\ufffe":
-                ch = "-"  # pdfium's mark for a hyphen at a word break
-            if (cur is not None and cur["size"] == size and cur["fontname"] == font
-                    and abs(top - cur["top"]) < 0.5 * size and -0.5 * size < x0 - cur["x1"] < 0.2 * size):
-                cur["text"] += ch
-                cur["x1"] = max(cur["x1"], x1)
-                cur["bottom"] = max(cur["bottom"], bottom)
-                continue
-            cur = {"text": ch, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": size, "fontname": font}
-            words.append(cur)
-        return words
-    finally:
-        tp.close()
-
-
-@lru_cache(maxsize=1)
-def _object_at():
-    """FPDFText_GetTextObject returning a plain address, so comparing the text
-    objects of consecutive chars costs no pointer cast per char."""
-    import ctypes
-
-    import pypdfium2.raw as pdfium_c
-
-    address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
-    return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
-
-
-def _pdfium_font(pdfium_c, obj, cache: dict) -> str:
-    """The base font name of a text object ('Verdana,Bold'), with '-Bold' or
+def _pdfium_font(pdfium_c, handle, cache: dict) -> str:
+    """The base font name of a font handle ('Verdana,Bold'), with '-Bold' or
     '-Italic' added when only the font's weight or flags say so."""
     import ctypes
 
-    handle = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
     key = ctypes.cast(handle, ctypes.c_void_p).value if handle else 0
     if key in cache:
         return cache[key]
@@ -399,12 +513,12 @@ def _split_letterhead(words: list[dict], width: float, page: int) -> tuple[list[
     body = sizes.most_common(1)[0][0]
     edge = width * settings()["letterhead_x"]
     right = _right_of_gap(words, edge)
-    if len(right) < 2 or not any(w["x1"] < width * 0.4 for w in words):
+    if _count(right) < 2 or not any(w["x1"] < width * 0.4 for w in words):
         return words, []
     text = " ".join(w["text"] for w in sorted(right, key=lambda w: (round(w["top"]), w["x0"])))
     labelled = bool(_labels().search(text))
     small = [w for w in right if float(w["size"]) < body * 0.95]
-    if page == 1 and len(small) >= 3 and not labelled:
+    if page == 1 and _count(small) >= 3 and not labelled:
         head = small
     elif labelled and (page == 1 or len(text) < 400):
         head = right
@@ -446,18 +560,28 @@ def _caption(lines: list[Line], bbox) -> str | None:
     return above[-1].text if above else None
 
 
+def _count(words: list[dict]) -> int:
+    """How many words: pdfplumber's words are one each, pdfium's text runs carry `n`."""
+    return sum(w.get("n", 1) for w in words)
+
+
 def _columns(words: list[dict], width: float) -> list[list[dict]]:
     """Split a page's words into two columns when an empty gutter runs down its middle."""
-    if len(words) < 40:
+    if _count(words) < 40:
         return [words]
     lo, hi = width * 0.33, width * 0.67
     step = 2.0
-    bins = [0] * int((hi - lo) / step + 1)
+    n = int((hi - lo) / step + 1)
+    starts = [0] * (n + 1)  # words covering each bin, as a difference array: one pass per word
     for w in words:
         a, b = max(w["x0"], lo), min(w["x1"], hi)
-        for k in range(int((a - lo) / step), int((b - lo) / step) + 1) if b > a else ():
-            if 0 <= k < len(bins):
-                bins[k] += 1
+        if b > a:
+            starts[max(0, int((a - lo) / step))] += 1
+            starts[min(n, int((b - lo) / step) + 1)] -= 1
+    bins, cover = [], 0
+    for k in range(n):
+        cover += starts[k]
+        bins.append(cover)
     best, run, best_end = 0, 0, 0
     for k, v in enumerate(bins):
         run = run + 1 if v <= len(words) * 0.01 else 0
@@ -469,7 +593,7 @@ def _columns(words: list[dict], width: float) -> list[list[dict]]:
     left = [w for w in words if w["x1"] <= gutter]
     right = [w for w in words if w["x0"] >= gutter]
     spanning = [w for w in words if w["x0"] < gutter < w["x1"]]
-    if min(len(left), len(right)) < max(15, 0.25 * max(len(left), len(right))) or not (_prose(left, lo, gutter) and _prose(right, gutter, width - lo)):
+    if min(_count(left), _count(right)) < max(15, 0.25 * max(_count(left), _count(right))) or not (_prose(left, lo, gutter) and _prose(right, gutter, width - lo)):
         return [words]
     return [spanning, left, right] if spanning else [left, right]
 
@@ -483,11 +607,11 @@ def _prose(words: list[dict], x0: float, x1: float) -> bool:
     rows: dict[int, list] = {}
     for w in words:
         r = rows.setdefault(round(w["top"] / 3), [w["x0"], w["x1"], 0])
-        r[0], r[1], r[2] = min(r[0], w["x0"]), max(r[1], w["x1"]), r[2] + 1
+        r[0], r[1], r[2] = min(r[0], w["x0"]), max(r[1], w["x1"]), r[2] + w.get("n", 1)
     left = min(w["x0"] for w in words)
     spans = sorted(b - a for a, b, _ in rows.values())
     counts = sorted(n for _, _, n in rows.values())
-    alpha = sum(1 for w in words if _ALPHA.search(w["text"])) / len(words)
+    alpha = sum(1 for w in words for token in w["text"].split() if _ALPHA.search(token)) / max(_count(words), 1)
     s = settings()
     return (spans[len(spans) // 2] >= (x1 - left) * s["column_fill"]
             and counts[len(counts) // 2] >= s["column_words"] and alpha >= 0.7)
@@ -546,10 +670,14 @@ def _attach_lone_superscripts(rows: list[list[dict]]) -> list[list[dict]]:
 
 
 def _line(words: list[dict], page: int) -> Line:
-    sizes = Counter()
-    for w in words:
-        sizes[round(float(w["size"]), 1)] += len(w["text"])
-    size = sizes.most_common(1)[0][0]
+    first = round(float(words[0]["size"]), 1)
+    if all(round(float(w["size"]), 1) == first for w in words):
+        size = first  # the usual line: one size throughout
+    else:
+        sizes = Counter()
+        for w in words:
+            sizes[round(float(w["size"]), 1)] += len(w["text"])
+        size = sizes.most_common(1)[0][0]
     baseline = statistics.median(w["bottom"] for w in words if round(float(w["size"]), 1) == size)
     ratio = settings()["superscript_ratio"]
     parts: list[str] = []
@@ -564,7 +692,8 @@ def _line(words: list[dict], page: int) -> Line:
             elif parts:
                 parts[-1] += f"[^{w['text']}]"
             continue
-        gap = i and (w["x0"] - words[i - 1]["x1"]) < 0.8 and parts and not parts[-1].endswith("]")
+        touches = w["glue"] if "glue" in w else (w["x0"] - words[i - 1]["x1"]) < 0.8  # pdfium runs know
+        gap = i and touches and parts and not parts[-1].endswith("]")
         if gap:
             parts[-1] += w["text"]
         else:
@@ -573,7 +702,7 @@ def _line(words: list[dict], page: int) -> Line:
     bold = all(bold_re.search(w.get("fontname") or "") for w in words)
     italic = all(_res()["italic_font"].search(w.get("fontname") or "") for w in words)
     return Line(" ".join(parts), page, min(w["top"] for w in words), max(w["bottom"] for w in words),
-                words[0]["x0"], words[-1]["x1"], size, bold, first_word=words[0]["text"], first_small=first_small, italic=italic)
+                words[0]["x0"], words[-1]["x1"], size, bold, first_word=words[0]["text"].split()[0], first_small=first_small, italic=italic)
 
 
 # --- the whole document -----------------------------------------------------------
