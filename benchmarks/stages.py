@@ -234,14 +234,19 @@ def stage_serve(work: Path, n: int, extra: list[str]) -> dict:
 
     from extract.serve import datasette_args
 
+    from extract import store
+
     _, db = large_kb(work, n, 100, extra)
+    store.connect(db).close()  # as `kb serve` does: the current schema's indexes
     port = _free_port()
     args = datasette_args(db, port=port, host="127.0.0.1")
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait(port)
         name = db.stem
-        urls = [f"/{name}/passages.json?_search=lithium", f"/{name}/passages.json?_search=china+grondstoffen"]
+        urls = [f"/{name}/passages.json?_search=lithium", f"/{name}/passages.json?_search=china+grondstoffen",
+                f"/{name}/mentions", f"/{name}/entities", f"/{name}/commitments",
+                "/", "/-/toezeggingen", "/-/afhankelijkheden"]  # and the pages staff open first
         meta = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text()) if (ROOT / "datasette" / "metadata.yml").exists() else {}
         for dbname, dbmeta in (meta.get("databases") or {}).items():
             for q, spec in (dbmeta.get("queries") or {}).items():
@@ -252,8 +257,10 @@ def stage_serve(work: Path, n: int, extra: list[str]) -> dict:
             times = _hammer(f"http://127.0.0.1:{port}{url}", clients=4, each=10)
             result[url] = {"p50_ms": round(statistics.median(times), 1),
                            "p95_ms": round(statistics.quantiles(times, n=20)[18], 1)}
-        worst = max(v["p95_ms"] for v in result.values())
-        return {"documents": n, "worst_p95_ms": worst, "queries": result}
+        pages = [u for u in result if not u.endswith(".json") and "?" not in u]
+        worst = max(v["p95_ms"] for u, v in result.items() if u not in pages)  # the floor: FTS and canned queries
+        return {"documents": n, "worst_p95_ms": worst,
+                "worst_page_p95_ms": max((result[u]["p95_ms"] for u in pages), default=None), "queries": result}
     finally:
         proc.terminate()
         proc.wait(10)

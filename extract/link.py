@@ -64,17 +64,17 @@ def refresh_entities(db, changed: set[str] | None = None) -> None:
 
     if changed is None:
         db.conn.execute("DELETE FROM entities")
-        scope = "SELECT entity, type, name FROM mentions GROUP BY entity"
-    else:
-        scope = ("SELECT entity, type, name FROM mentions WHERE document IN (SELECT id FROM changed_docs) "
-                 "GROUP BY entity")
+        scope = "SELECT entity, type, name, count(*) AS n FROM mentions GROUP BY entity"
+    else:  # counted over all documents, through the index on mentions(entity)
+        scope = ("SELECT entity, type, name, (SELECT count(*) FROM mentions a WHERE a.entity = m.entity) AS n "
+                 "FROM mentions m WHERE document IN (SELECT id FROM changed_docs) GROUP BY entity")
     mentioned = {r["entity"]: r for r in db.query(scope)}
     if not mentioned:
         return
-    rows = [e for e in entity_table() if e["id"] in mentioned]
+    rows = [dict(e, n_mentions=mentioned[e["id"]]["n"]) for e in entity_table() if e["id"] in mentioned]
     known = {e["id"] for e in rows}
-    rows += [{"id": k, "type": r["type"], "name": r["name"], "standard_id": None, "aliases": "[]", "is_new": 1}
-             for k, r in mentioned.items() if k not in known]
+    rows += [{"id": k, "type": r["type"], "name": r["name"], "standard_id": None, "aliases": "[]", "is_new": 1,
+              "n_mentions": r["n"]} for k, r in mentioned.items() if k not in known]
     db["entities"].insert_all(rows, pk="id", replace=True, alter=True)
 
 

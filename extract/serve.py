@@ -42,6 +42,10 @@ def serve(db: Path, port: int = 8001, host: str = "127.0.0.1", build_corpus: Pat
 
         print(f"{db} not found: building it from {build_corpus}/ ...", file=sys.stderr)
         build(build_corpus, db, progress=print_progress)
+    else:
+        from extract import store
+
+        store.connect(db).close()  # a KB from an older version gets the indexes the canned queries rely on
     args = datasette_args(db, port, host)
     print(f"Serving {db} on http://{host}:{port}/", file=sys.stderr)
     os.execv(args[0], args)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 # Tables whose rows belong to one document and are replaced with it.
 DOCUMENT_TABLES = (
@@ -109,12 +109,25 @@ def _create_schema(db: sqlite_utils.Database) -> None:
                         ("citations", ["document"]), ("citations", ["cited"]), ("citations", ["resolved_document"]),
                         ("motion_mentions", ["document"]), ("motion_mentions", ["motion_key"]),
                         ("commitments", ["document"]), ("commitments", ["due"]), ("commitments", ["status"]),
-                        ("mentions", ["document"]), ("mentions", ["entity"]), ("mentions", ["passage"]),
+                        ("mentions", ["document", "entity"]), ("mentions", ["entity"]), ("mentions", ["passage", "entity"]),
                         ("dependencies", ["product"]), ("dependencies", ["country"]), ("motions", ["status"]),
                         ("tables", ["document"]), ("table_rows", ["table_id"])):
         db[table].create_index(cols, if_not_exists=True)
+    _count_mentions(db)
     if not db["passages"].detect_fts():
         db["passages"].enable_fts(["text", "heading"], tokenize=FTS_TOKENIZE, create_triggers=True)
+
+
+def _count_mentions(db: sqlite_utils.Database) -> None:
+    """entities.n_mentions, so the home page's most-mentioned list reads a few rows,
+    not every mention. The link step sets exact counts for the entities a new letter
+    mentions; this trigger takes off the mentions of letters that are cleared."""
+    if "n_mentions" not in db["entities"].columns_dict:  # a knowledge base of an earlier version
+        db["entities"].add_column("n_mentions", int)
+        db.conn.execute("UPDATE entities SET n_mentions = (SELECT count(*) FROM mentions m WHERE m.entity = entities.id)")
+    db.conn.execute("""CREATE TRIGGER IF NOT EXISTS mentions_count_down AFTER DELETE ON mentions BEGIN
+        UPDATE entities SET n_mentions = n_mentions - 1 WHERE id = old.entity; END""")
+    db["entities"].create_index(["n_mentions"], if_not_exists=True)
 
 
 def _create_extraction_tables(db: sqlite_utils.Database) -> None:
@@ -147,7 +160,8 @@ def _create_extraction_tables(db: sqlite_utils.Database) -> None:
         pk=("commitment", "document"), if_not_exists=True,
     )
     db["entities"].create(
-        {"id": str, "type": str, "name": str, "standard_id": str, "aliases": str, "is_new": int},
+        {"id": str, "type": str, "name": str, "standard_id": str, "aliases": str, "is_new": int,
+         "n_mentions": int},
         pk="id", if_not_exists=True,
     )
     db["mentions"].create(
