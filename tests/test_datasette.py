@@ -283,3 +283,19 @@ def test_dependency_matrix_shows_difosforpentaoxide_from_china(seed_site):
     row = html[html.index("difosforpentaoxide"):]
     row = row[: row.index("</tr>")]
     assert "59%" in row
+
+
+def test_commitments_page_is_paged(seed_site):
+    """A large KB holds tens of thousands of commitments: the page shows them a page at a time."""
+    first = get(seed_site + "/-/toezeggingen").text
+    assert "Voortgangsrapportage" in first
+    for bad in ("abc", "-3", "0"):
+        assert get(seed_site + "/-/toezeggingen", pagina=bad).text.count("kb-status-") == first.count("kb-status-")
+    beyond = get(seed_site + "/-/toezeggingen", pagina="999")
+    assert beyond.status_code == 200 and "Geen toezeggingen" in beyond.text
+
+
+def test_home_ranks_the_most_mentioned_entities(seed_site):
+    html = get(seed_site + "/").text
+    assert "/-/entiteit/country%3ACN" in html or "/-/entiteit/country:CN" in html
+    assert get(seed_site + "/.json").status_code == 200  # Datasette's own index stays reachable as JSON

@@ -116,3 +116,32 @@ def test_curated_decisions_survive_a_rebuild(tmp_path, monkeypatch):
                         list(delivery)).fetchone()[0] == 0
     reopened = conn.execute("SELECT status FROM commitments WHERE id = ?", [delivery[0]]).fetchone()[0]
     assert reopened in ("overdue", "open", "due_soon", "no_deadline")
+
+
+def test_mention_counts_follow_letters_in_and_out(tmp_path):
+    """The home page ranks entities by entities.n_mentions; it must equal the mentions
+    table after a build, after a new letter and after a letter is removed."""
+    corpus = copy_seed(tmp_path)
+    db = tmp_path / "kb.db"
+
+    def mismatches() -> list:
+        conn = sqlite3.connect(db)
+        try:
+            return conn.execute("""SELECT e.id, e.n_mentions, (SELECT count(*) FROM mentions m WHERE m.entity = e.id)
+                                   FROM entities e WHERE e.n_mentions != (SELECT count(*) FROM mentions m
+                                   WHERE m.entity = e.id)""").fetchall()
+        finally:
+            conn.close()
+
+    build(corpus, db, workers=1, today=TODAY)
+    assert not mismatches()
+    china = lambda: sqlite3.connect(db).execute("SELECT n_mentions FROM entities WHERE id = 'country:CN'").fetchone()[0]  # noqa: E731
+    before = china()
+    extra = corpus / "005_china.txt"
+    extra.write_text("Den Haag, 1 maart 2024\n\nGeachte Voorzitter,\n\nChina levert het meeste gallium. "
+                     "Ook voor germanium is China de grootste producent.\n", encoding="utf-8")
+    build(corpus, db, workers=1, today=TODAY)
+    assert not mismatches() and china() == before + 2
+    extra.unlink()
+    build(corpus, db, workers=1, today=TODAY)
+    assert not mismatches() and china() == before
