@@ -43,16 +43,19 @@ def corpus_files(corpus: Path) -> tuple[list[Path], dict[str, str]]:
     """
     root = corpus.resolve()
     files, refused = [], {}
-    for path in sorted(corpus.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(corpus).parts):
-            continue
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(root):
+    # os.walk over scandir: one directory read per folder, no stat per name unless needed
+    for folder, dirs, names in os.walk(corpus):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            if name.startswith("."):
+                continue
+            path = Path(folder, name)
+            if os.path.islink(path) and not path.resolve().is_relative_to(root):
                 refused[doc_id(corpus, path)] = "symbolic link points outside the corpus"
                 continue
-        if path.is_file() and is_document(path):
-            files.append(path)
+            if is_document(path) and path.is_file():
+                files.append(path)
+    files.sort(key=lambda p: p.parts)
     return files, refused
 
 

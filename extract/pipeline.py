@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import yaml
@@ -54,9 +55,11 @@ def file_stamp(path: Path) -> str:
     """
     parts = []
     for p in (path, sidecar_path(path)):
-        if p.exists():
-            st = p.stat()
-            parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+        try:
+            st = os.stat(p)
+        except FileNotFoundError:
+            continue
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
     return "/".join(parts)
 
 
