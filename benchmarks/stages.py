@@ -244,23 +244,22 @@ def stage_serve(work: Path, n: int, extra: list[str]) -> dict:
     try:
         _wait(port)
         name = db.stem
-        urls = [f"/{name}/passages.json?_search=lithium", f"/{name}/passages.json?_search=china+grondstoffen",
-                f"/{name}/mentions", f"/{name}/entities", f"/{name}/commitments",
-                "/", "/-/toezeggingen", "/-/afhankelijkheden"]  # and the pages staff open first
+        urls = [f"/{name}/passages.json?_search=lithium", f"/{name}/passages.json?_search=china+grondstoffen"]
+        # reported apart: the floor is for FTS and canned queries, these are the pages staff open first
+        pages = [f"/{name}/mentions", f"/{name}/entities", f"/{name}/commitments",
+                 "/", "/-/toezeggingen", "/-/afhankelijkheden"]
         meta = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text()) if (ROOT / "datasette" / "metadata.yml").exists() else {}
         for dbname, dbmeta in (meta.get("databases") or {}).items():
             for q, spec in (dbmeta.get("queries") or {}).items():
                 params = {p: "lithium" for p in sorted(set(re.findall(r":(\w+)", spec["sql"])))}
                 urls.append(f"/{name}/{q}.json?" + urllib.parse.urlencode(params))
         result = {}
-        for url in urls:
+        for url in urls + pages:
             times = _hammer(f"http://127.0.0.1:{port}{url}", clients=4, each=10)
             result[url] = {"p50_ms": round(statistics.median(times), 1),
                            "p95_ms": round(statistics.quantiles(times, n=20)[18], 1)}
-        pages = [u for u in result if not u.endswith(".json") and "?" not in u]
-        worst = max(v["p95_ms"] for u, v in result.items() if u not in pages)  # the floor: FTS and canned queries
-        return {"documents": n, "worst_p95_ms": worst,
-                "worst_page_p95_ms": max((result[u]["p95_ms"] for u in pages), default=None), "queries": result}
+        return {"documents": n, "worst_p95_ms": max(result[u]["p95_ms"] for u in urls),
+                "worst_page_p95_ms": max(result[u]["p95_ms"] for u in pages), "queries": result}
     finally:
         proc.terminate()
         proc.wait(10)

@@ -219,6 +219,11 @@ def _pdfium_objects(page, tp, height: float) -> tuple[list[dict], list[tuple[int
     words: list[dict] = []
     boxes: list[tuple[int, int, int, int]] = []
 
+    def placed(obj, outer) -> tuple:
+        """The object's matrix in page space."""
+        pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+        return _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+
     def visit(obj, outer) -> None:
         nonlocal cursor
         kind = pdfium_c.FPDFPageObj_GetType(obj)
@@ -226,8 +231,7 @@ def _pdfium_objects(page, tp, height: float) -> tuple[list[dict], list[tuple[int
             pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
             boxes.append((round(l.value), round(b.value), round(r.value), round(t.value)))
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
-            m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            m = placed(obj, outer)
             for k in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
                 visit(pdfium_c.FPDFFormObj_GetObject(obj, k), m)
         elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
@@ -246,8 +250,7 @@ def _pdfium_objects(page, tp, height: float) -> tuple[list[dict], list[tuple[int
             text = _RUN_CHARS.sub(lambda c: _RUN_MAP[c.group()], raw)
             if not text.strip():
                 return
-            pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
-            m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            m = placed(obj, outer)
             pdfium_c.FPDFTextObj_GetFontSize(obj, fsize)
             size = round(fsize.value * (abs(m[3]) or abs(m[1]) or 1.0), 2)
             font = pdfium_c.FPDFTextObj_GetFont(obj)
