@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from extract.model import Document
+from extract.patterns import caseless, fold, one_of
 from extract.sentences import split_spans
 from extract.temporal import Timex, find_timexes
 
@@ -27,8 +28,8 @@ from extract.temporal import Timex, find_timexes
 def cues() -> dict:
     raw = yaml.safe_load(Path(__file__).with_suffix(".yaml").read_text(encoding="utf-8"))
 
-    def join(words):
-        return re.compile("|".join(f"(?:{w})" for w in words), re.I)
+    def join(words):  # run on fold(text): see extract.patterns
+        return caseless(one_of(words))
 
     return {
         "kamer": join(raw["kamer"]),
@@ -56,13 +57,16 @@ def extract_commitments(doc: Document, today: dt.date | None = None) -> list[dic
     cue = cues()
     for order, text, heading, kind, language in units:
         heading_tx = _heading_timex(heading, anchor)
-        if not heading_tx and not _worth_reading(text, cue):
+        folded = fold(text)
+        if not heading_tx and not _worth_reading(folded, cue):
             continue
         found = find_timexes(text, anchor, language or doc.meta.language)  # once per passage, not per sentence
         for start, end in split_spans(text):
+            timexes = [t for t in found if start <= t.start and t.end <= end]
+            if not (heading_tx and kind == "li") and not _may_promise(folded[start:end], timexes, cue):
+                continue
             c = classify(text[start:end].strip(), anchor, lang=language or doc.meta.language,
-                         heading_timex=heading_tx, list_item=kind == "li",
-                         timexes=[t for t in found if start <= t.start and t.end <= end])
+                         heading_timex=heading_tx, list_item=kind == "li", timexes=timexes)
             if c and c["text"] not in seen:
                 seen.add(c["text"])
                 c["passage"] = order
@@ -71,15 +75,20 @@ def extract_commitments(doc: Document, today: dt.date | None = None) -> list[dic
     return out
 
 
-def _worth_reading(text: str, cue: dict) -> bool:
+def _worth_reading(folded: str, cue: dict) -> bool:
     """A cheap test before sentence-level work: a promise names the Kamer, or a
-    future verb with a date-like word."""
-    return bool(cue["kamer"].search(text) or (cue["future"].search(text) and _DATEISH.search(text)))
+    future verb with a date-like word (`folded`: the passage through fold())."""
+    return bool(cue["kamer"].search(folded) or (cue["future"].search(folded) and _DATEISH.search(folded)))
 
 
-_DATEISH = re.compile(r"\d|jaar|zomer|najaar|voorjaar|winter|herfst|reces|kwartaal|maand|week|year|quarter|spring|"
-                      r"summer|autumn|maart|mei|juni|juli|januari|februari|april|augustus|september|oktober|"
-                      r"november|december|korte termijn", re.I)
+def _may_promise(folded: str, timexes: list[Timex], cue: dict) -> bool:
+    """What classify needs before it can find a promise: a future date, or the Kamer addressed."""
+    return any(t.value and not t.past for t in timexes) or bool(cue["kamer"].search(folded))
+
+
+_DATEISH = caseless(r"\d|jaar|zomer|najaar|voorjaar|winter|herfst|reces|kwartaal|maand|week|year|quarter|spring|"
+                    r"summer|autumn|maart|mei|juni|juli|januari|februari|april|augustus|september|oktober|"
+                    r"november|december|korte termijn")
 
 
 def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_timex: Timex | None = None,
@@ -87,7 +96,8 @@ def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_ti
     """The commitment a sentence makes, or None (`timexes`: the sentence's, when already found)."""
     cue = cues()
     text = re.sub(r"\[\^\w+\]", "", sentence).strip()
-    if len(text) < 15 or cue["not_government"].search(text):
+    low = fold(text)  # what the cue patterns read
+    if len(text) < 15 or cue["not_government"].search(low):
         return None
     if timexes is None:
         timexes = find_timexes(text, anchor, lang)
@@ -95,9 +105,9 @@ def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_ti
     if timexes and not future_tx and not heading_timex:
         return None  # only past dates: a report
     tx = next((t for t in future_tx if t.value), future_tx[0] if future_tx else None)
-    informs = bool(cue["kamer"].search(text) and cue["inform"].search(text))
-    is_future = bool(cue["future"].search(text)) or bool(tx and tx.value)
-    if cue["past"].search(text) and not (tx and tx.value and cue["future"].search(text)):
+    informs = bool(cue["kamer"].search(low) and cue["inform"].search(low))
+    is_future = bool(cue["future"].search(low)) or bool(tx and tx.value)
+    if cue["past"].search(low) and not (tx and tx.value and cue["future"].search(low)):
         return None
     eu = cue["eu_actor"].search(text)
     if heading_timex and list_item and not tx:
@@ -105,10 +115,10 @@ def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_ti
         kind = "inform_parliament" if informs else "action"
     elif informs and is_future:
         kind = "inform_parliament"
-    elif eu and tx and tx.value and is_future and not cue["kamer"].search(text):
+    elif eu and tx and tx.value and is_future and not cue["kamer"].search(low):
         kind = "eu_action"
-    elif tx and tx.value and is_future and cue["future"].search(text):
-        kind = "eu_action" if eu and not cue["government"].search(text) else "action"
+    elif tx and tx.value and is_future and cue["future"].search(low):
+        kind = "eu_action" if eu and not cue["government"].search(low) else "action"
     else:
         return None
     if kind == "inform_parliament" and eu and not re.search(r"\b(?:kabinet|ik|wij|we)\b", text, re.I):
@@ -152,7 +162,7 @@ def deliverable(text: str) -> str | None:
         m = pattern.search(text)
         if m:
             d = m.group("d").strip()
-            if cues()["kamer"].fullmatch(d) or re.fullmatch(r"(?:de|het)\s+(?:Tweede\s+)?Kamer", d, re.I):
+            if cues()["kamer"].fullmatch(fold(d)) or re.fullmatch(r"(?:de|het)\s+(?:Tweede\s+)?Kamer", d, re.I):
                 continue
             if 3 <= len(d) <= 160 and not re.match(r"^(?:de|het|een)?\s*(?:wijze|stand|voortgang)$", d, re.I):
                 return d

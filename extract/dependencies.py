@@ -127,17 +127,15 @@ def _fact(product: str, country: dict, share: float, sentence: str, passage, sou
 def from_table(table: Table, index: int = 0) -> list[dict]:
     """Facts from a table: long form (product | country | share | year columns) or
     wide form (countries as column headers, products as rows), or cells like 'China (87%)'."""
-    from extract.entities import mentions_in
-    from extract.nlp import pipe
+    from extract.entities import find_mentions
 
     header = [h or "" for h in table.header]
     cols = _columns(header)
-    header_docs = list(pipe(header)) if header else []
-    header_countries = [_first(mentions_in(d), "country") for d in header_docs]
+    header_countries = [_first(found, "country") for found in find_mentions(header)]
     facts = []
     for row in table.rows:
         cells = [c or "" for c in row]
-        found = [mentions_in(d) for d in pipe(cells)]
+        found = find_mentions(cells)
         evidence = " | ".join(x for x in [table.caption or "", " | ".join(header), " | ".join(cells)] if x)
         product = _row_product(cells, found, cols)
         year = _cell_year(cells, cols) or _year(table.caption or "")

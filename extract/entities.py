@@ -16,7 +16,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from extract.model import Document
-from extract.nlp import SPAN_KEY, pipe, plain_norm
+from extract.nlp import Hit, gazetteer_hits, plain_norm
 
 GAZ = Path(__file__).with_name("gazetteers")
 TYPES = ("country", "product", "measure", "organisation", "person")
@@ -78,19 +78,22 @@ def extract_entities(doc: Document) -> list[dict]:
     units += [(f.passage, f.number, f.text) for f in doc.footnotes]
     units += [(None, None, " | ".join(c for c in row if c)) for t in doc.tables for row in [t.header, *t.rows] if row]
     lang = doc.meta.language if doc.meta.language in ("nl", "en") else "nl"
-    texts = [repair_ocr(text) for _, _, text in units]
     mentions = []
-    for (passage, note, original), sdoc in zip(units, pipe(texts, lang=lang, disable=["kamerkb_sentences"])):
-        for m in mentions_in(sdoc, original):
-            mentions.append(m | {"passage": passage, "footnote": note})
+    for (passage, note, _), found in zip(units, find_mentions([text for _, _, text in units], lang)):
+        mentions += [m | {"passage": passage, "footnote": note} for m in found]
     return mentions
 
 
-def mentions_in(sdoc, original: str | None = None) -> list[dict]:
-    """Mentions of one processed text: gazetteer matches, fuzzy links, new measures, people."""
-    text = original if original is not None else sdoc.text
-    spans = _keep(list(sdoc.spans.get(SPAN_KEY, [])))
-    found = [_mention(s.kb_id_, text[s.start_char:s.end_char], s.start_char, s.end_char) for s in spans]
+def find_mentions(texts: list[str], lang: str = "nl") -> list[list[dict]]:
+    """The mentions of each text: gazetteer matches (after same-length OCR repairs),
+    fuzzy links, new measures and people, with offsets into the text as given."""
+    hits = gazetteer_hits([repair_ocr(t) for t in texts], lang=lang)
+    return [mentions_in(text, h) for text, h in zip(texts, hits)]
+
+
+def mentions_in(text: str, hits: list[Hit]) -> list[dict]:
+    """Mentions of one text from its gazetteer hits, plus what rules find beside them."""
+    found = [_mention(h.kb_id, text[h.start:h.end], h.start, h.end) for h in _keep(hits)]
     found += _coordinated(text, found)
     taken = [(m["start"], m["end"]) for m in found if m["type"] == "measure"]
     found += _candidates(text, taken)
@@ -98,19 +101,19 @@ def mentions_in(sdoc, original: str | None = None) -> list[dict]:
     return sorted(found, key=lambda m: (m["start"], m["end"]))
 
 
-def _keep(spans: list) -> list:
-    """Drop regions, spans nested in a longer span of their type, and countries inside regions."""
-    regions = [s for s in spans if s.label_ == "region"]
+def _keep(hits: list[Hit]) -> list[Hit]:
+    """Drop regions, hits nested in a longer hit of their type, and countries inside regions."""
+    regions = [h for h in hits if h.label == "region"]
     out = []
-    for s in spans:
-        if s.label_ == "region":
+    for h in hits:
+        if h.label == "region":
             continue
-        inside = lambda o: o is not s and o.start <= s.start and s.end <= o.end and len(o) > len(s)  # noqa: E731
-        if any(inside(o) and o.label_ == s.label_ for o in spans):
+        inside = lambda o: o is not h and o.start <= h.start and h.end <= o.end and o.length > h.length  # noqa: E731
+        if any(inside(o) and o.label == h.label for o in hits):
             continue
-        if s.label_ == "country" and any(inside(r) or (r.start, r.end) == (s.start, s.end) for r in regions):
+        if h.label == "country" and any(inside(r) or (r.start, r.end) == (h.start, h.end) for r in regions):
             continue
-        out.append(s)
+        out.append(h)
     return out
 
 

@@ -13,11 +13,13 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
+import numpy
 import simplemma
 import spacy
 import yaml
+from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -66,6 +68,26 @@ def pipe(texts: Iterable[str], lang: str = "nl", disable: Iterable[str] = ()) ->
 def _pipe_without(nlp: Language, texts: Iterable[str], skip: list[str]) -> Iterable[Doc]:
     with nlp.select_pipes(disable=skip):
         yield from nlp.pipe(texts, batch_size=config()["batch_size"])
+
+
+class Hit(NamedTuple):
+    """A gazetteer match by character offsets; `length` is its number of tokens."""
+    start: int
+    end: int
+    label: str
+    kb_id: str
+    length: int
+
+
+# Components gazetteer matching does without: sentence starts, and merged dossier
+# numbers (no gazetteer name has one); each costs a pass over every token.
+NOT_FOR_HITS = ("kamerkb_sentences", "kamerkb_merger")
+
+
+def gazetteer_hits(texts: list[str], lang: str = "nl") -> list[list[Hit]]:
+    """Every gazetteer match (doc.spans['gazetteer']) of each text, nested ones too."""
+    return [[Hit(sp.start_char, sp.end_char, sp.label_, sp.kb_id_, len(sp)) for sp in doc.spans[SPAN_KEY]]
+            for doc in pipe(texts, lang=lang, disable=NOT_FOR_HITS)]
 
 
 def _base_pipeline(lang: str, model: str | None) -> Language:
@@ -143,14 +165,19 @@ class SimplemmaLemmatizer:
     """Lower-case lemmas from simplemma and a diacritic-free NORM, cached per word form.
 
     simplemma gets about 92% of domain words right where spaCy's Dutch lookup
-    tables get 64% (issue 5); the cache keeps the cost per token to a dict lookup.
+    tables get 64% (issue 5). NORM is a property of the word form, so it is
+    set once on the vocabulary's lexeme; lemmas are written for the whole doc
+    in one array. No Token objects are made: on our letters that per-token
+    Python work cost more than the tokenizer itself.
     """
 
     def __init__(self, lang: str):
         self.lang = lang
         self.cache: dict[str, tuple[str, str]] = {}
+        self.ids: dict[int, tuple[int, int]] = {}  # ORTH hash -> (LEMMA, NORM) hashes, lexeme NORM set
 
     def forms(self, lower: str) -> tuple[str, str]:
+        """(lemma, norm) of a lower-case word form."""
         hit = self.cache.get(lower)
         if hit is None:
             lemma = lower
@@ -163,10 +190,22 @@ class SimplemmaLemmatizer:
         return hit
 
     def __call__(self, doc: Doc) -> Doc:
-        forms = self.forms
-        for token in doc:
-            token.lemma_, token.norm_ = forms(token.lower_)
+        if not len(doc):
+            return doc
+        orths = doc.to_array(ORTH).tolist()
+        ids = self.ids
+        for orth in set(orths).difference(ids):
+            ids[orth] = self._learn(doc.vocab, orth)
+        # token NORMs too: tokenizer exceptions may have set their own ("'t" -> 'het')
+        doc.from_array([LEMMA, NORM], numpy.array([ids[o] for o in orths], dtype="uint64"))
         return doc
+
+    def _learn(self, vocab, orth: int) -> tuple[int, int]:
+        """(LEMMA, NORM) hashes of a word form; its lexeme's NORM is set too."""
+        lex = vocab[orth]
+        lemma, norm = self.forms(lex.lower_)
+        lex.norm_ = norm
+        return vocab.strings.add(lemma), lex.norm
 
 
 @Language.factory("gazetteer_ruler", default_config={"lang": "nl", "lemma_types": ["product", "measure"]})
@@ -193,7 +232,8 @@ class GazetteerRuler:
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.types: dict[str, str] = {}
         self.cased: set[tuple[str, str]] = set()  # (entity id, first token norm) needing a capital
-        lemmatizer = SimplemmaLemmatizer(nlp.lang if nlp.lang in ("nl", "en") else "nl")
+        lemmatizer = self.lemmatizer = SimplemmaLemmatizer(nlp.lang if nlp.lang in ("nl", "en") else "nl")
+        self.compound_cache: dict[int, tuple] = {}  # ORTH hash -> what _compound_of found
         self.compounds = _compound_index(entries, lemmatizer)
         tail_rules = _tail_rules()
         self.tails = {k: v for k, v in self.compounds.items() if k not in tail_rules["exclude"]}
@@ -239,22 +279,38 @@ class GazetteerRuler:
         return (eid, token.norm_) not in self.cased or token.text[:1].isupper()
 
     def _compounds(self, doc: Doc, taken: set) -> list[Span]:
-        """Dutch compounds with a product as first part: 'siliciumproductie' -> silicium."""
+        """Dutch compounds with a product as first part: 'siliciumproductie' -> silicium.
+
+        Whether a word is such a compound depends on its form alone, so it is
+        worked out once per form and looked up by ORTH after that.
+        """
+        orths = doc.to_array(ORTH).tolist()
+        cache, strings = self.compound_cache, doc.vocab.strings
+        for orth in set(orths).difference(cache):
+            cache[orth] = self._compound_of(strings[orth])
         out = []
-        for t in doc:
-            if len(t) < 5 or (t.i, t.i + 1) in taken:
-                continue
-            if "-" in t.text:  # 'Frans-Duitse', 'EU-China', 'TTC EU-VS'
-                for part in t.text.split("-"):
-                    eid = self.country_parts.get(plain_norm(part)) if part[:1].isupper() else None
-                    if eid:
-                        out.append(Span(doc, t.i, t.i + 1, label="country", kb_id=eid))
-            if len(t) < 8:
-                continue
-            eid = self._head_compound(t.norm_) or self._tail_compound(t.lemma_) or self._tail_compound(t.norm_)
-            if eid:
-                out.append(Span(doc, t.i, t.i + 1, label=self.types[eid], kb_id=eid))
+        for i, orth in enumerate(orths):
+            found = cache[orth]
+            if found and (i, i + 1) not in taken:
+                out += [Span(doc, i, i + 1, label=label, kb_id=eid) for label, eid in found]
         return out
+
+    def _compound_of(self, text: str) -> tuple[tuple[str, str], ...]:
+        """(type, entity id) of what one word form names as a compound or hyphenation."""
+        if len(text) < 5:
+            return ()
+        found = []
+        if "-" in text:  # 'Frans-Duitse', 'EU-China', 'TTC EU-VS'
+            for part in text.split("-"):
+                eid = self.country_parts.get(plain_norm(part)) if part[:1].isupper() else None
+                if eid:
+                    found.append(("country", eid))
+        if len(text) >= 8:
+            lemma, norm = self.lemmatizer.forms(text.lower())
+            eid = self._head_compound(norm) or self._tail_compound(lemma) or self._tail_compound(norm)
+            if eid:
+                found.append((self.types[eid], eid))
+        return tuple(found)
 
 
 def _head_compound_impl(self, norm: str) -> str | None:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from extract.patterns import caseless, fold
+
 
 @dataclass
 class Timex:
@@ -82,7 +84,7 @@ def _grammar() -> list[tuple[str, re.Pattern]]:
                    rf"\bwithin\s+(?P<n2>\d+|{_alt(d['numbers'])})\s+(?P<unit2>{_alt(d['units'])})\b"),
         ("month_word", r"\b(?P<which>deze|volgende|komende|this|next)\s+(?:maand|month)\b"),
     ]
-    return [(name, re.compile(p, re.I)) for name, p in rules]
+    return [(name, caseless(p)) for name, p in rules]  # they read fold(text)
 
 
 @lru_cache(maxsize=1)
@@ -99,8 +101,9 @@ def find_timexes(text: str, anchor: dt.date | None = None, lang: str = "nl") -> 
     """Every deadline-like expression in `text`, left to right, without overlaps."""
     found: list[Timex] = []
     taken: list[tuple[int, int]] = []
+    folded = fold(text)
     for name, pattern in _grammar():
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(folded):
             s, e = m.span()
             s += len(m.group(0)) - len(m.group(0).lstrip())
             if e - s < 2 or any(s < te and ts < e for ts, te in taken):

@@ -8,10 +8,9 @@ import pytest
 import yaml
 
 from extract.entities import (
-    entity_table, extract_entities, gazetteer_entries, link_measure, mentions_in, repair_ocr, summarise,
+    entity_table, extract_entities, find_mentions, gazetteer_entries, link_measure, summarise,
 )
 from extract.model import Document, Footnote, Meta, Passage
-from extract.nlp import get_nlp
 
 
 def doc_of(*texts: str, lang: str = "nl", notes: dict | None = None) -> Document:
@@ -22,7 +21,7 @@ def doc_of(*texts: str, lang: str = "nl", notes: dict | None = None) -> Document
 
 
 def ids(text: str, lang: str = "nl") -> set[str]:
-    return {m["entity_id"] for m in mentions_in(get_nlp(lang)(repair_ocr(text)), text)}
+    return {m["entity_id"] for m in find_mentions([text], lang)[0]}
 
 
 def countries(text: str) -> set[str]:
@@ -119,7 +118,7 @@ def test_fuzzy_linking_of_variant_spellings():
 
 
 def test_unlisted_measure_names_are_kept_as_new():
-    ms = mentions_in(get_nlp("nl")("Het kabinet werkt aan de Nationale Waterstofstrategie."))
+    [ms] = find_mentions(["Het kabinet werkt aan de Nationale Waterstofstrategie."])
     new = [m for m in ms if m["is_new"] and m["type"] == "measure"]
     assert [m["name"] for m in new] == ["Nationale Waterstofstrategie"]
 
