@@ -57,8 +57,8 @@ def reflow(text: str) -> str:
 def normalise(text: str) -> str:
     """NFC, typographic spaces to plain spaces, no control characters."""
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return _SPACES.sub(" ", text)
+    control = {ord(ch): None for ch in set(text) if ch not in "\n\t" and unicodedata.category(ch)[0] == "C"}
+    return _SPACES.sub(" ", text.translate(control) if control else text)
 
 
 def clean_block(text: str, vocabulary: set[str] | None = None) -> str:

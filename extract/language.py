@@ -9,6 +9,7 @@ Short passages carry too little signal and inherit the document language.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from extract.model import Document
@@ -52,11 +53,20 @@ def _stopwords() -> dict[str, frozenset[str]]:
     return {lang: frozenset(w.lower() for w in words) for lang, words in settings()["stopwords"].items()}
 
 
-def _by_stopwords(text: str) -> str | None:
-    words = text.lower().split()
-    counts = {lang: sum(w in sw for w in words) for lang, sw in _stopwords().items()}
+# A document sample whose function words are this many times more of one language
+# than of any other is that language; the classifier (the slow part of reading a
+# letter) is asked only when the sample is mixed.
+DECISIVE = (25, 5.0)
+
+
+def _by_stopwords(text: str, margin: tuple[int, float] = (3, 1.5)) -> str | None:
+    """The language whose function words `text` has at least margin[0] of, and
+    margin[1] times as many as of any other language; else None."""
+    words = Counter(text.lower().split())
+    counts = {lang: sum(words[w] for w in sw) for lang, sw in _stopwords().items()}
     best = max(counts, key=counts.get)
-    return best if counts[best] >= 3 and counts[best] > 1.5 * sorted(counts.values())[-2] else None
+    least, ratio = margin
+    return best if counts[best] >= least and counts[best] > ratio * sorted(counts.values())[-2] else None
 
 
 def detect_document(doc: Document) -> str:
@@ -82,7 +92,8 @@ def _weighted(doc: Document, langs: list[str]) -> str:
 def detect_passages(doc: Document, default: str | None = None) -> list[str]:
     """One language per passage; short ones inherit `default` (the document's by default)."""
     if default is None:
-        default = detect(" ".join(p.text for p in doc.passages)[:20000])
+        sample = " ".join(p.text for p in doc.passages)[:20000]
+        default = _by_stopwords(sample, margin=DECISIVE) or detect(sample)
     return [_passage_language(p.text, default) for p in doc.passages]
 
 

@@ -2,6 +2,8 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extract.clean import clean_block, dehyphenate
 from extract.model import ReadError
@@ -95,3 +97,13 @@ def test_cp1252_and_double_encoded_text_decode_to_proper_accents(tmp_path):
     for path in (latin, double):
         text = read_text(path).blocks[0].text
         assert "coördinatie" in text and "geïdentificeerde" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Coördinatie", "CoÃ¶rdinatie", "ﬁnanciën", "e\u0301", "\x1b[31m", "\x85", "\x00",
+                                 "â€™", "Ã©", " ", "\n", "\n\n", "plain text", "\t", "€", "İ"]), max_size=20))
+def test_fast_mojibake_repair_agrees_with_ftfy(parts):
+    from extract.readers.decode import _ftfy, fix_text
+
+    text = "".join(parts)
+    assert fix_text(text) == _ftfy(text)
