@@ -33,10 +33,12 @@ def _expand(template: str, parts: dict[str, str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, str, re.Pattern]]:
+def _patterns() -> list[tuple[str, str, re.Pattern, re.Pattern]]:
+    """(kind, form, pattern, gate) in the order they are tried."""
     data = _data()
     parts = data["parts"]
-    return [(p["kind"], p["form"], re.compile(_expand(p["regex"], parts))) for p in data["patterns"]]
+    return [(p["kind"], p["form"], re.compile(_expand(p["regex"], parts)), re.compile(p["gate"]))
+            for p in data["patterns"]]
 
 
 @lru_cache(maxsize=1)
@@ -176,7 +178,12 @@ def find_references(text: str) -> list[dict]:
     """
     taken: list[tuple[int, int]] = []
     found: list[dict] = []
-    for kind, form, rx in _patterns():
+    gates: dict[re.Pattern, bool] = {}
+    for kind, form, rx, gate in _patterns():
+        if gate not in gates:
+            gates[gate] = gate.search(text) is not None
+        if not gates[gate]:
+            continue
         for m in rx.finditer(text):
             start, end = m.start(), m.end()
             surface = m.group(0)

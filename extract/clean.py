@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 _HYPHEN_BREAK = re.compile(r"(\S*?)([A-Za-zÀ-ÿ0-9]+)-[ \t]*\n[ \t]*([A-Za-zÀ-ÿ0-9]+)(\S*)")
+_LINE_END_HYPHEN = re.compile(r"-[ \t]*\n")  # cheap test before the costly pattern above
 _SUSPENDED = {"en", "of", "tot", "and", "or", "to"}
 _SOFT_HYPHEN = "\u00ad"
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
@@ -39,7 +40,8 @@ def dehyphenate(text: str, vocabulary: set[str] | None = None) -> str:
         )
         return f"{prefix}{left}{'-' if keep else ''}{right}{rest}"
 
-    return _HYPHEN_BREAK.sub(join, text.replace(_SOFT_HYPHEN, ""))
+    text = text.replace(_SOFT_HYPHEN, "")
+    return _HYPHEN_BREAK.sub(join, text) if _LINE_END_HYPHEN.search(text) else text
 
 
 def hyphenated_words(text: str) -> set[str]:

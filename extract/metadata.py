@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from extract.model import Document, Meta
+from extract.patterns import caseless, fold
 
 _DATA = Path(__file__).with_name("metadata.yaml")
 _HEAD_PASSAGES = 12
@@ -171,11 +172,17 @@ def estimate_date(doc: Document) -> dt.date | None:
 
 
 def document_type(doc: Document) -> str:
-    head = head_text(doc)
-    for rule in _data()["types"]:
-        if any(re.search(p, head, re.I | re.M | re.S) for p in rule["head"]):
-            return rule["type"]
+    head = fold(head_text(doc))
+    for kind, patterns in _type_rules():
+        if any(p.search(head) for p in patterns):
+            return kind
     return "other"
+
+
+@lru_cache(maxsize=1)
+def _type_rules() -> list[tuple[str, list[re.Pattern]]]:
+    """metadata.yaml's type cues, case-insensitive, compiled once (they read fold(head))."""
+    return [(rule["type"], [caseless(p, re.M | re.S) for p in rule["head"]]) for rule in _data()["types"]]
 
 
 def title(doc: Document) -> str | None:

@@ -40,3 +40,8 @@ def test_deadline_offsets_point_into_the_original_text():
     text = "Na het bezoek aan İstanbul volgt eind Q1 2025 een brief."
     [t] = [t for t in find_timexes(text) if t.value]
     assert text[t.start:t.end] == t.text == "eind Q1 2025" and t.value == "2025-Q1"
+
+
+def test_leading_word_boundary_still_holds():
+    pattern = caseless(r"\bKamer\b")
+    assert [m.start() for m in pattern.finditer(fold("Kamer, tweedekamer (kamer) kamers 'kamer"))] == [0, 20, 35]
