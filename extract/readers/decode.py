@@ -16,7 +16,7 @@ from ftfy.chardata import CONTROL_CHARS, LIGATURES
 
 from extract.model import ReadError
 
-_CONTROL = set(range(0, 9)) | {11, 12} | set(range(14, 32))
+_CONTROL = bytes([*range(0, 9), 11, 12, *range(14, 32)])
 
 
 def looks_binary(data: bytes) -> bool:
@@ -24,7 +24,7 @@ def looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b in _CONTROL)
+    controls = len(head) - len(head.translate(None, _CONTROL))
     return bool(head) and controls / len(head) > 0.05
 
 
@@ -48,8 +48,11 @@ def fix_text(text: str) -> str:
     so the result is ftfy's at a fraction of the cost.
     """
     out, pending = [], []
+    # BADNESS_RE anchors one alternative at the start ('^Ã '); its others match
+    # in a line only where they match in the whole text, so one search clears every line.
+    clean = not is_bad(text) and not _BAD_LINE_START.search(text)
     for line in text.split("\n"):
-        plain = _untouched(line)
+        plain = _untouched(line, clean)
         if plain is None:
             pending.append(line)
             continue
@@ -80,11 +83,15 @@ _TOUCHED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(set(CONTRO
 _PRINTABLE_ASCII = re.compile(r"[\t\r\x20-\x7e]*")
 
 
-def _untouched(line: str) -> str | None:
-    """What ftfy makes of a line when that is plain NFC composition, else None."""
+_BAD_LINE_START = re.compile("^[ÃÂ] ", re.M)
+
+
+def _untouched(line: str, clean: bool = False) -> str | None:
+    """What ftfy makes of a line when that is plain NFC composition, else None
+    (`clean`: the whole text is known to have no mojibake)."""
     if _PRINTABLE_ASCII.fullmatch(line):
         return line
-    if _TOUCHED.search(line) or is_bad(line):
+    if _TOUCHED.search(line) or (not clean and is_bad(line)):
         return None
     composed = unicodedata.normalize("NFC", line)
     return composed if composed == line or not is_bad(composed) else None
