@@ -31,6 +31,11 @@ def _identifier():
     return ident
 
 
+def warm() -> None:
+    """Load the classifier now: it takes most of a second, once per process."""
+    _identifier()
+
+
 PASSAGE_MIN_CHARS = 80
 
 
