@@ -15,8 +15,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import expand
 
@@ -25,7 +25,7 @@ _DATA = Path(__file__).with_name("citations.yaml")
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return load_yaml(_DATA)
 
 
 def _expand(template: str, parts: dict[str, str]) -> str:

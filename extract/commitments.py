@@ -16,8 +16,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import caseless, fold, one_of
 from extract.sentences import split_spans
@@ -26,7 +26,7 @@ from extract.temporal import Timex, find_timexes
 
 @lru_cache(maxsize=1)
 def cues() -> dict:
-    raw = yaml.safe_load(Path(__file__).with_suffix(".yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(Path(__file__).with_suffix(".yaml"))
 
     def join(words):  # run on fold(text): see extract.patterns
         return caseless(one_of(words))

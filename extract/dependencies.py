@@ -12,8 +12,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from extract.datafiles import load_yaml
 from extract.model import Document, Table
 from extract.sentences import split_spans
 
@@ -22,7 +22,7 @@ _DATA = Path(__file__).with_name("dependencies.yaml")
 
 @lru_cache(maxsize=1)
 def rules() -> dict:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = load_yaml(_DATA)
     data["re"] = {k: re.compile(data[k], re.I if k not in ("percent", "range_before") else 0)
                   for k in ("percent", "range_before", "cues", "export_only", "import_words", "not_share", "scope_nouns", "scope", "origin_before")}
     data["col_re"] = {k: re.compile(v) for k, v in data["table_columns"].items()}

@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 
+from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.nlp import Hit, gazetteer_hits, plain_norm
 
@@ -23,7 +23,7 @@ TYPES = ("country", "product", "measure", "organisation", "person")
 
 
 def _load(name: str) -> dict:
-    return yaml.safe_load((GAZ / name).read_text(encoding="utf-8"))
+    return load_yaml(GAZ / name)
 
 
 @lru_cache(maxsize=1)

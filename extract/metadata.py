@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from extract.datafiles import load_yaml
 from extract.model import Document, Meta
 from extract.patterns import caseless, fold
 
@@ -39,7 +39,7 @@ _FULL_DATE = r"(\d{{1,2}})\s+({months})\s+(\d{{4}})"
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return load_yaml(_DATA)
 
 
 def parse_dutch_date(text: str) -> dt.date | None:

@@ -14,9 +14,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from extract.citations import find_references
+from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import expand
 from extract.sentences import split_spans
@@ -28,7 +28,7 @@ _STATUS_RANK = {"completed": 3, "responding": 2, "referenced": 1}
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return load_yaml(_DATA)
 
 
 def _expand(template: str) -> str:

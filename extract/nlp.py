@@ -18,13 +18,14 @@ from typing import Iterable, NamedTuple
 import numpy
 import simplemma
 import spacy
-import yaml
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import compile_prefix_regex, compile_suffix_regex
 
+from extract.datafiles import load_yaml
 from extract.sentences import abbreviations, split_spans
 
 _CONFIG = Path(__file__).with_name("nlp.yaml")
@@ -33,7 +34,7 @@ SPAN_KEY = "gazetteer"  # doc.spans key holding every gazetteer match, nested on
 
 @lru_cache(maxsize=1)
 def config() -> dict:
-    return yaml.safe_load(_CONFIG.read_text(encoding="utf-8"))
+    return load_yaml(_CONFIG)
 
 
 @lru_cache(maxsize=4)
@@ -100,20 +101,28 @@ def _base_pipeline(lang: str, model: str | None) -> Language:
 
 
 def _customise_tokenizer(nlp: Language) -> None:
-    """Special cases for abbreviations; footnote markers split off as one token."""
+    """Special cases for abbreviations; footnote markers split off as one token.
+
+    The tokenizer is made anew with every setting at once: each setter on a
+    spaCy tokenizer reloads all its special cases (a second per setter).
+    """
     cfg = config()
     tok = nlp.tokenizer
     # spaCy's Dutch exceptions hold thousands of all-caps legal abbreviations ('AFD.',
     # 'VS.'); in policy texts an acronym before a full stop ends a sentence ('uit de VS.').
     caps = re.compile(r"[A-Z]{2,}\.")
-    tok.rules = {k: v for k, v in tok.rules.items() if not caps.fullmatch(k)}
+    rules = {k: v for k, v in tok.rules.items() if not caps.fullmatch(k)}
     for abbr in sorted(set(cfg["special_cases"]) | set(abbreviations())):
         for form in {abbr, abbr[:1].upper() + abbr[1:]} - {"Vs."}:
-            tok.add_special_case(form, [{"ORTH": form}])
+            rules[form] = [{ORTH: form}]
     marker = cfg["footnote_marker"]
-    tok.suffix_search = compile_suffix_regex([marker, *cfg["extra_suffixes"], *nlp.Defaults.suffixes]).search
-    tok.prefix_search = compile_prefix_regex([marker, *nlp.Defaults.prefixes]).search
-    tok.token_match = re.compile(marker).fullmatch
+    nlp.tokenizer = Tokenizer(
+        nlp.vocab, rules=rules,
+        prefix_search=compile_prefix_regex([marker, *nlp.Defaults.prefixes]).search,
+        suffix_search=compile_suffix_regex([marker, *cfg["extra_suffixes"], *nlp.Defaults.suffixes]).search,
+        infix_finditer=tok.infix_finditer, token_match=re.compile(marker).fullmatch, url_match=tok.url_match,
+        faster_heuristics=tok.faster_heuristics,
+    )
 
 
 def plain_norm(text: str) -> str:

@@ -74,3 +74,17 @@ def load_document(path: Path | str) -> Document:
     doc.hints = raw.hints
     doc.tables = raw.tables
     return doc
+
+
+def warm(lang: str = "nl") -> None:
+    """Load what extraction loads lazily (the spaCy pipeline with its gazetteer
+    matchers, the language classifier) in this process.
+
+    Called before worker processes are forked, they start with it loaded
+    instead of each building it again.
+    """
+    from extract.language import warm as warm_language
+    from extract.nlp import get_nlp
+
+    get_nlp(lang)
+    warm_language()

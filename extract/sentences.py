@@ -10,7 +10,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from extract.datafiles import load_yaml
+
 
 _DATA = Path(__file__).with_name("abbreviations.yaml")
 
@@ -24,7 +25,7 @@ _BOUNDARY = re.compile(
 
 @lru_cache(maxsize=1)
 def abbreviations() -> frozenset[str]:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = load_yaml(_DATA)
     return frozenset(a.lower() for a in data["abbreviations"])
 
 

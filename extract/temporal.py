@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from extract.datafiles import load_yaml
 from extract.patterns import caseless, fold
 
 
@@ -39,7 +38,7 @@ class Timex:
 
 @lru_cache(maxsize=1)
 def data() -> dict:
-    return yaml.safe_load((Path(__file__).with_suffix(".yaml")).read_text(encoding="utf-8"))
+    return load_yaml(Path(__file__).with_suffix(".yaml"))
 
 
 def _alt(words) -> str:

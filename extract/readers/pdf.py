@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from extract.datafiles import load_yaml
 from extract.model import Block, RawDocument, ReadError, Table
 from extract.readers.text import split_front_matter
 
 
 @lru_cache(maxsize=1)
 def settings() -> dict:
-    return yaml.safe_load(Path(__file__).with_suffix(".yaml").read_text(encoding="utf-8"))
+    return load_yaml(Path(__file__).with_suffix(".yaml"))
 
 
 @lru_cache(maxsize=1)

@@ -19,9 +19,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from lxml import etree
 
+from extract.datafiles import load_yaml
 from extract.metadata import dossier_id
 from extract.model import Block, RawDocument, ReadError, Table
 from extract.readers.decode import fix_text, looks_binary
@@ -34,7 +34,7 @@ _DATA = Path(__file__).with_name("markup.yaml")
 @lru_cache(maxsize=1)
 def markup() -> dict:
     """The element-role tables of markup.yaml, loaded once."""
-    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return load_yaml(_DATA)
 
 
 # Roles in priority order: when a name is listed under two roles, the first wins.
