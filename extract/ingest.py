@@ -15,6 +15,7 @@ import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -56,7 +57,6 @@ def corpus_files(corpus: Path) -> tuple[list[CorpusFile], dict[str, str]]:
     files: list[CorpusFile] = []
     refused: dict[str, str] = {}
     _scan_folder(str(corpus), "", corpus.resolve(), files, refused)
-    files.sort(key=lambda f: f.key.split("/"))
     return files, refused
 
 
@@ -64,27 +64,30 @@ def _scan_folder(folder: str, prefix: str, root: Path, files: list, refused: dic
     """Add the documents of `folder` (their keys start with `prefix`) and of its subfolders.
 
     As os.walk did: hidden names are skipped, symlinked folders are not
-    followed, and a folder that cannot be listed is passed over.
+    followed, and a folder that cannot be listed is passed over. Names are
+    taken in sorted order, a subfolder's documents at its place: `files`
+    comes out ordered by path components, with no sort over all keys.
     """
     try:
         with os.scandir(folder) as it:
-            entries = [e for e in it if not e.name.startswith(".")]
+            entries = [e for e in it if e.name[0] != "."]
     except OSError:
         return
+    entries.sort(key=attrgetter("name"))
     names = {e.name for e in entries}
     for entry in entries:
-        key = prefix + entry.name
+        name = entry.name
         if entry.is_symlink():
             reason = _link_leaves(entry.path, root)
             if reason:
-                refused[key] = reason
+                refused[prefix + name] = reason
                 continue
         elif entry.is_dir():
-            _scan_folder(entry.path, key + "/", root, files, refused)
+            _scan_folder(entry.path, prefix + name + "/", root, files, refused)
             continue
-        if _is_document_name(entry.name) and entry.is_file():
-            side = entry.name + SIDECAR_SUFFIX
-            files.append(CorpusFile(key, entry.path, os.path.join(folder, side) if side in names else None))
+        if _is_document_name(name) and entry.is_file():
+            side = name + SIDECAR_SUFFIX
+            files.append(CorpusFile(prefix + name, entry.path, os.path.join(folder, side) if side in names else None))
 
 
 def _link_leaves(path: str, root: Path) -> str | None:
@@ -98,9 +101,10 @@ def _link_leaves(path: str, root: Path) -> str | None:
 
 def _is_document_name(name: str) -> bool:
     """extract.readers.is_document on a bare file name, without a Path object per file."""
-    if name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name.upper().startswith("SOURCES"):
+    dot = name.rfind(".")
+    if dot <= 0 or name[dot:].lower() not in SUPPORTED:
         return False
-    return os.path.splitext(name)[1].lower() in SUPPORTED
+    return not (name[0] == "." or name.endswith(SIDECAR_SUFFIX) or name[:7].upper().startswith("SOURCES"))
 
 
 def file_stamp(f: CorpusFile) -> str:
@@ -182,11 +186,12 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
     version = pipeline_version()
     reread = rebuild or store.get_info(db, "pipeline") != version  # every file is read again
     todo: list[tuple[str, str]] = []
-    present = set()
     for f in files:
-        present.add(f.key)
+        if reread or f.key not in known:
+            todo.append((f.path, f.key))
+            continue
         try:
-            unchanged = not reread and _unchanged(db, f, known)
+            unchanged = file_stamp(f) == known[f.key] or _same_content(db, f)
         except OSError as exc:
             report.failed[f.key] = f"cannot read file: {exc.strerror or exc}"
             continue
@@ -194,15 +199,23 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
             report.unchanged.append(f.key)
         else:
             todo.append((f.path, f.key))
-    for key in sorted(set(known) - present):
+    present = {f.key for f in files}
+
+    from extract.link import link_all, watch
+
+    removed = sorted(set(known) - present)
+    relink = rebuild or store.get_info(db, "linker") != link_version() or store.get_info(db, "link_pending")
+    if todo or removed:
+        # a crash before the link below completes leaves this mark: the next run relinks everything
+        store.set_info(db, "link_pending", "1")
+    watch(db)
+    for key in removed:
         with store.transaction(db):
             store.clear_document(db, key)
         report.removed.append(key)
     _extract_and_write(db, todo, known, report, workers, progress, today)
-    from extract.link import link_all
-
-    relink = rebuild or store.get_info(db, "linker") != link_version()
     link_all(db, today=today, changed=None if relink else set(report.added) | set(report.changed))
+    db.conn.execute("DELETE FROM schema_info WHERE key = 'link_pending'")
     store.set_info(db, "pipeline", version)
     store.set_info(db, "linker", link_version())
     _record_run(db, run_id, report)
@@ -223,18 +236,14 @@ def _known_stamps(db) -> dict[str, str | None]:
     return dict(db.conn.execute("SELECT id, stamp FROM documents"))
 
 
-def _unchanged(db, f: CorpusFile, known: dict[str, str | None]) -> bool:
-    """Same size and mtime, or else same content hash, as when last ingested."""
+def _same_content(db, f: CorpusFile) -> bool:
+    """A file whose stamp moved: unchanged when its content hash is the one ingested
+    (then its new stamp is recorded, so the next run needs no hash)."""
     from extract.pipeline import file_hash
 
-    if f.key not in known:
-        return False
-    stamp = file_stamp(f)
-    if known[f.key] is not None and known[f.key] == stamp:
-        return True
     row = db.conn.execute("SELECT sha256 FROM documents WHERE id = ?", [f.key]).fetchone()
     if row and row[0] and row[0] == file_hash(Path(f.path)):
-        db["documents"].update(f.key, {"stamp": stamp}, alter=True)  # touched, not changed
+        db["documents"].update(f.key, {"stamp": file_stamp(f)}, alter=True)  # touched, not changed
         return True
     return False
 

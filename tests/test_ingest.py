@@ -151,7 +151,8 @@ def test_corpus_scan_keys_subfolders_and_refuses_links_out(corpus, tmp_path):
     keys = [f.key for f in files]
     assert keys == sorted(p.name for p in corpus.glob("0*.txt")) + ["2024/q1/brief.TXT", "binnen.txt"]
     assert refused == {"link.txt": "symbolic link points outside the corpus"}
-    for name in ("a.txt", "a.PDF", "a.meta.yaml", ".a.txt", "sources.txt", "a.tar.gz", "a.", "a..html", "README"):
+    for name in ("a.txt", "a.PDF", "a.meta.yaml", ".a.txt", "sources.txt", "a.tar.gz", "a.", "a..html", "README",
+                 "sourceß.txt", "ſources.md", "Sources-2024.pdf"):
         assert _is_document_name(name) == is_document(Path(name)), name
 
 
