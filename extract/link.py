@@ -7,6 +7,12 @@
   and the sentence that completed it;
 - commitments → the later document that delivered them (`deliveries`), and a
   status as of today; curated decisions (`curation.yaml`) win.
+
+After an incremental ingest only what the changed documents (and the ones
+cleared) can touch is recomputed, with the same result as a full relink: a
+new letter costs about the same in a KB of a hundred or of ten thousand
+documents. `watch` must run before documents are cleared, so the linker
+knows what the clearing took away.
 """
 from __future__ import annotations
 
@@ -23,26 +29,63 @@ from extract.sentences import split
 
 TITLE_MATCH = 95  # partial ratio (+10 with a matching date) of a document title inside a citation's context
 DELIVERY_MATCH = 80
+DELIVERY_TITLE_MATCH = 90  # token set ratio of a deliverable and a later document's title
 DUE_SOON_DAYS = 30
 
 
 def link_all(db, today: dt.date | None = None, changed: set[str] | None = None) -> None:
     """Recompute the cross-document links.
 
-    `changed` names the documents added or changed by this run (None: all);
-    delivery matching, the one quadratic link, then only pairs a changed
-    document takes part in, so one new letter costs the same in a KB of
-    a hundred or of ten thousand documents.
+    `changed` names the documents added or changed by this run (None: all).
+    Without a `watch` on this connection nothing recorded what clearing
+    documents took away, so everything is relinked.
     """
     today = today or dt.date.today()
+    if changed is not None and not _watching(db):
+        changed = None
     with store.transaction(db):
         _mark_changed(db, changed)
         refresh_entities(db, changed)
         resolve_citations(db, changed)
-        aggregate_motions(db)
+        aggregate_motions(db, changed)
         link_deliveries(db, today, changed)
         load_curation(db)
-        update_statuses(db, today)  # after curation: a rejected delivery reopens its commitment
+        update_statuses(db, today, changed)  # after curation: a rejected delivery reopens its commitment
+        _clear_watch(db)
+
+
+def watch(db) -> None:
+    """Record, on this connection, what clearing a document takes from the links.
+
+    Temporary triggers note the motions that lose a mention and the
+    commitments that lose or gain a delivery, and drop a cleared commitment's
+    delivery probe; the incremental link starts from these instead of
+    comparing every row. Call before any document is cleared or rewritten.
+    """
+    _ensure_probes(db)
+    c = db.conn
+    c.execute("CREATE TEMP TABLE IF NOT EXISTS cleared_motions (key TEXT PRIMARY KEY)")
+    c.execute("CREATE TEMP TABLE IF NOT EXISTS touched_commitments (id TEXT PRIMARY KEY)")
+    c.execute("CREATE TEMP TRIGGER IF NOT EXISTS link_mention_cleared AFTER DELETE ON main.motion_mentions "
+              "WHEN old.motion_key IS NOT NULL BEGIN INSERT OR IGNORE INTO cleared_motions VALUES (old.motion_key); END")
+    c.execute("CREATE TEMP TRIGGER IF NOT EXISTS link_delivery_gone AFTER DELETE ON main.deliveries "
+              "BEGIN INSERT OR IGNORE INTO touched_commitments VALUES (old.commitment); END")
+    c.execute("CREATE TEMP TRIGGER IF NOT EXISTS link_delivery_added AFTER INSERT ON main.deliveries "
+              "BEGIN INSERT OR IGNORE INTO touched_commitments VALUES (new.commitment); END")
+    c.execute("CREATE TEMP TRIGGER IF NOT EXISTS link_commitment_cleared AFTER DELETE ON main.commitments "
+              "BEGIN DELETE FROM delivery_probes WHERE commitment = old.id; END")
+    _clear_watch(db)
+
+
+def _watching(db) -> bool:
+    return db.conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'link_delivery_gone'").fetchone() is not None
+
+
+def _clear_watch(db) -> None:
+    """Start the next run's record afresh (what this run recorded is linked now)."""
+    if _watching(db):
+        db.conn.execute("DELETE FROM cleared_motions")
+        db.conn.execute("DELETE FROM touched_commitments")
 
 
 def _mark_changed(db, changed: set[str] | None) -> None:
@@ -57,18 +100,26 @@ def refresh_entities(db, changed: set[str] | None = None) -> None:
     """The entities table: every gazetteer entity that some document mentions.
 
     Kept apart from the per-document rows so an entity page survives the
-    re-extraction of any one letter. With `changed`, only the entities those
-    documents mention are added (a full run also drops unmentioned ones).
+    re-extraction of any one letter. A full run recounts every entity; with
+    `changed`, the mentions of the changed documents are added to the stored
+    counts (a trigger took off those of cleared documents), and entities no
+    document mentions any more go.
     """
     from extract.entities import entity_table
 
     if changed is None:
         db.conn.execute("DELETE FROM entities")
-        scope = "SELECT entity, type, name, count(*) AS n FROM mentions GROUP BY entity"
-    else:  # counted over all documents, through the index on mentions(entity)
-        scope = ("SELECT entity, type, name, (SELECT count(*) FROM mentions a WHERE a.entity = m.entity) AS n "
-                 "FROM mentions m WHERE document IN (SELECT id FROM changed_docs) GROUP BY entity")
-    mentioned = {r["entity"]: r for r in db.query(scope)}
+        mentioned = {r["entity"]: r for r in db.query(
+            "SELECT entity, type, name, count(*) AS n FROM mentions GROUP BY entity")}
+    else:
+        mentioned = {r["entity"]: r for r in db.query(
+            "SELECT entity, type, name, count(*) AS n FROM mentions "
+            "WHERE document IN (SELECT id FROM changed_docs) GROUP BY entity")}
+        have = dict(db.conn.execute(
+            f"SELECT id, n_mentions FROM entities WHERE id IN ({','.join('?' * len(mentioned))})", list(mentioned)))
+        for entity, r in mentioned.items():
+            r["n"] += have[entity] if have.get(entity) is not None else _count_mentions(db, entity, r["n"])
+        db.conn.execute("DELETE FROM entities WHERE n_mentions <= 0")
     if not mentioned:
         return
     rows = [dict(e, n_mentions=mentioned[e["id"]]["n"]) for e in entity_table() if e["id"] in mentioned]
@@ -78,55 +129,95 @@ def refresh_entities(db, changed: set[str] | None = None) -> None:
     db["entities"].insert_all(rows, pk="id", replace=True, alter=True)
 
 
+def _count_mentions(db, entity: str, in_changed: int) -> int:
+    """Mentions of an entity without a row yet outside the changed documents (usually none)."""
+    total = db.conn.execute("SELECT count(*) FROM mentions WHERE entity = ?", [entity]).fetchone()[0]
+    return total - in_changed
+
+
 # --- citations ---------------------------------------------------------------
 
 def resolve_citations(db, changed: set[str] | None = None) -> None:
     """Fill citations.resolved_document; learn ids of documents that state none.
 
-    With `changed`, only citations in or to the changed documents are looked at;
-    ids learned earlier stay (they go with their document when it is cleared).
+    With `changed`, the changed documents' citations are matched against
+    every document that states no id, and the other documents' citations
+    only against the changed ones among those (they were matched against the
+    others before); ids learned earlier stay (they go with their document
+    when it is cleared).
     """
     if "citations" not in db.table_names():
         return
     if changed is None:
         db.conn.execute("DELETE FROM document_ids WHERE source = 'resolved'")
-    unnamed = list(db.query(
-        "SELECT id, title, date FROM documents WHERE id NOT IN (SELECT document FROM document_ids)"))
-    dates = {r["id"]: r["date"] for r in db.query("SELECT id, date FROM documents")}
+    learned = _learn_ids(db, changed)
+    for kst_id, doc in learned.items():
+        db["document_ids"].insert({"kst_id": kst_id, "document": doc, "source": "resolved",
+                                   "url": _kst_url(kst_id)}, pk=("kst_id", "document"), replace=True)
+    # incremental: the citations in the changed documents, to their ids and to the ids
+    # learned now; written as a union of index searches (an OR here scans the table)
+    scope = "" if changed is None else (
+        " AND rowid IN (SELECT rowid FROM citations WHERE document IN (SELECT id FROM changed_docs) "
+        "UNION SELECT rowid FROM citations WHERE cited IN "
+        "(SELECT kst_id FROM document_ids WHERE document IN (SELECT id FROM changed_docs)) "
+        "UNION SELECT rowid FROM citations WHERE cited IN (SELECT value FROM json_each(:learned)))")
+    db.conn.execute(
+        "UPDATE citations SET resolved_document = (SELECT document FROM document_ids i WHERE i.kst_id = citations.cited "
+        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind IN ('kst', 'eu_doc')" + scope,
+        {"learned": json.dumps(list(learned))})
+    targets = "" if changed is None else (
+        " WHERE id IN (SELECT id FROM changed_docs UNION SELECT value FROM json_each(:learned))")
+    db.conn.execute(
+        "UPDATE documents SET kamerstuk_resolved = coalesce((SELECT json_group_array(kst_id) FROM "
+        "(SELECT kst_id FROM document_ids i WHERE i.document = documents.id AND i.source = 'resolved' "
+        "ORDER BY kst_id)), '[]')" + targets,
+        {"learned": json.dumps(list(learned.values()))})
+
+
+_UNRESOLVED_KST = ("SELECT document, cited, context FROM citations WHERE kind = 'kst' "
+                   "AND cited NOT IN (SELECT kst_id FROM document_ids)")
+_UNNAMED = "NOT EXISTS (SELECT 1 FROM document_ids i WHERE i.document = d.id)"
+
+
+def _learn_ids(db, changed: set[str] | None) -> dict[str, str]:
+    """Kamerstuk id → the document without a stated id that a citation describes."""
+    if changed is None:
+        unnamed = list(db.query(f"SELECT id, title, date FROM documents d WHERE {_UNNAMED}"))
+        cites = [(c, unnamed) for c in db.query(_UNRESOLVED_KST)] if unnamed else []
+    else:
+        new_unnamed = list(db.query(
+            f"SELECT id, title, date FROM documents d WHERE id IN (SELECT id FROM changed_docs) AND {_UNNAMED}"))
+        own = list(db.query(_UNRESOLVED_KST + " AND document IN (SELECT id FROM changed_docs)"))
+        others = list(db.query(_UNRESOLVED_KST + " AND document NOT IN (SELECT id FROM changed_docs)")) \
+            if new_unnamed else []
+        unnamed = _unnamed_documents(db) if own else []
+        cites = [(c, unnamed) for c in own] + [(c, new_unnamed) for c in others]
+    dates = _dates(db, {c["document"] for c, _ in cites})
     learned: dict[str, str] = {}
-    cites = []
-    if unnamed:
-        where = "" if changed is None else (
-            " AND (document IN (SELECT id FROM changed_docs) OR EXISTS (SELECT 1 FROM changed_docs c "
-            "JOIN documents d ON d.id = c.id WHERE d.id NOT IN (SELECT document FROM document_ids)))")
-        cites = list(db.query("SELECT document, cited, context FROM citations WHERE kind = 'kst' "
-                              "AND cited NOT IN (SELECT kst_id FROM document_ids)" + where))
-    for c in cites:
+    for c, candidates in cites:
         if c["cited"] in learned:
             continue
-        match = _match_description(c["context"] or "", [d for d in unnamed if d["id"] != c["document"]],
+        match = _match_description(c["context"] or "", [d for d in candidates if d["id"] != c["document"]],
                                    dates.get(c["document"]))
         # one document, one publication: all its ids share the ondernummer ('kst-29477-794', 'kst-32805-794')
         numbers = {k.rsplit("-", 1)[1] for k, v in learned.items() if v == match}
         if match and (not numbers or c["cited"].rsplit("-", 1)[1] in numbers):
             learned[c["cited"]] = match
-    for kst_id, doc in learned.items():
-        db["document_ids"].insert({"kst_id": kst_id, "document": doc, "source": "resolved",
-                                   "url": _kst_url(kst_id)}, pk=("kst_id", "document"), replace=True)
-    scope = "" if changed is None else (
-        " AND (document IN (SELECT id FROM changed_docs) OR cited IN (SELECT kst_id FROM document_ids "
-        "WHERE document IN (SELECT id FROM changed_docs)) OR cited IN (" + ",".join("?" * len(learned)) + "))")
-    db.conn.execute(
-        "UPDATE citations SET resolved_document = (SELECT document FROM document_ids i WHERE i.kst_id = citations.cited "
-        "ORDER BY i.source = 'resolved' LIMIT 1) WHERE kind IN ('kst', 'eu_doc')" + scope,
-        list(learned) if changed is not None else [])
-    targets = "" if changed is None else (
-        " WHERE id IN (SELECT id FROM changed_docs) OR id IN (" + ",".join("?" * len(learned)) + ")")
-    db.conn.execute(
-        "UPDATE documents SET kamerstuk_resolved = coalesce((SELECT json_group_array(kst_id) FROM "
-        "(SELECT kst_id FROM document_ids i WHERE i.document = documents.id AND i.source = 'resolved' "
-        "ORDER BY kst_id)), '[]')" + targets,
-        list(learned.values()) if changed is not None else [])
+    return learned
+
+
+def _unnamed_documents(db) -> list[dict]:
+    """Documents without any Kamerstuk id: their ids from the primary-key index, then their rows."""
+    ids = [r[0] for r in db.conn.execute(
+        "SELECT id FROM documents d WHERE " + _UNNAMED)]
+    return [r for i in range(0, len(ids), 500) for r in db.query(
+        f"SELECT id, title, date FROM documents WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])]
+
+
+def _dates(db, ids: set[str]) -> dict[str, str]:
+    ids = sorted(ids)
+    return {r[0]: r[1] for i in range(0, len(ids), 500) for r in db.conn.execute(
+        f"SELECT id, date FROM documents WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])}
 
 
 def _match_description(context: str, candidates: list[dict], cited_by_date: str | None = None) -> str | None:
@@ -163,16 +254,42 @@ def _kst_url(kst_id: str) -> str:
 
 # --- motions -----------------------------------------------------------------
 
-def aggregate_motions(db) -> None:
-    """One row per motion, however many ways the letters name it."""
-    db.conn.execute("DELETE FROM motions") if "motions" in db.table_names() else None
+_MENTIONS = ("SELECT m.rowid AS rowid, m.*, d.date AS doc_date FROM motion_mentions m "
+             "JOIN documents d ON d.id = m.document")
+_MENTION_ORDER = " ORDER BY d.date, m.document, m.id"
+
+
+def aggregate_motions(db, changed: set[str] | None = None) -> None:
+    """One row per motion, however many ways the letters name it.
+
+    Mentions are grouped in date order, by motion id or else by members'
+    surnames, so a group only ever takes mentions that share an id or a
+    surname with it. With `changed`, only the groups so connected to the
+    new mentions (and to the motions that lost one) are grouped again, from
+    all their mentions: the same groups as a full run, at the cost of them.
+    """
     if "motion_mentions" not in db.table_names():
+        db.conn.execute("DELETE FROM motions") if "motions" in db.table_names() else None
         return
-    mentions = list(db.query(
-        """SELECT m.rowid AS rowid, m.*, d.date AS doc_date, d.title AS doc_title
-           FROM motion_mentions m JOIN documents d ON d.id = m.document
-           ORDER BY d.date, m.document"""
-    ))
+    if changed is None:
+        db.conn.execute("DELETE FROM motions")
+        groups, keys = _group_mentions(list(db.query(_MENTIONS + _MENTION_ORDER))), set()
+    else:
+        groups, keys = _regroup_affected(db)
+        if not groups and not keys:
+            return
+    rows = [_motion_row(g) for g in groups]
+    if keys:
+        db.conn.executemany("DELETE FROM motions WHERE id = ?", [(k,) for k in keys])
+    if rows:
+        db["motions"].insert_all(rows, pk="id", replace=True, alter=True)
+    db.conn.executemany("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?",
+                        [(row["id"], m["rowid"]) for row, g in zip(rows, groups) for m in g["mentions"]
+                         if m["motion_key"] != row["id"]])
+
+
+def _group_mentions(mentions: list[dict]) -> list[dict]:
+    """Mentions (in date order) grouped into motions: {'ids', 'members', 'mentions'}."""
     groups: list[dict] = []
     for m in mentions:
         members = json.loads(m["members"] or "[]")
@@ -186,11 +303,57 @@ def aggregate_motions(db) -> None:
             if name.lower() not in {x.lower() for x in group["members"]}:
                 group["members"].append(name)
         group["mentions"].append(m)
-    rows = [_motion_row(g) for g in groups]
-    if rows:
-        db["motions"].insert_all(rows, pk="id", replace=True, alter=True)
-    db.conn.executemany("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?",
-                        [(row["id"], m["rowid"]) for row, g in zip(rows, groups) for m in g["mentions"]])
+    return groups
+
+
+def _regroup_affected(db) -> tuple[list[dict], set[str]]:
+    """The groups of the mentions to group again, and the motion keys these were under.
+
+    Starts from the mentions never grouped (the changed documents') and the
+    motions that lost a mention; takes in every motion connected to them (see
+    _connected), and a motion whose key a regrouped group would take.
+    """
+    fresh = list(db.query(_MENTIONS + " WHERE m.motion_key IS NULL"))
+    keys = {r[0] for r in db.conn.execute("SELECT key FROM cleared_motions")}
+    if not fresh and not keys:
+        return [], set()
+    motions = {r[0]: (r[1], _surnames(json.loads(r[2] or "[]")), (r[2] or "").lower())
+               for r in db.conn.execute("SELECT id, kst_id, members FROM motions")}
+    while True:
+        keys = _connected(motions, fresh, keys)
+        groups = _group_mentions(sorted(fresh + _mentions_of(db, keys), key=_order))
+        taken = {_motion_row(g)["id"] for g in groups} & motions.keys() - keys
+        if not taken:
+            return groups, keys
+        keys |= taken
+
+
+def _connected(motions: dict[str, tuple], fresh: list[dict], keys: set[str]) -> set[str]:
+    """`keys` and every motion that shares a motion id or a surname with them or with
+    the fresh mentions, directly or through other motions."""
+    keys = set(keys)
+    ids = {m["motion"] for m in fresh if m["motion"]}
+    names = set().union(*(_surnames(json.loads(m["members"] or "[]")) for m in fresh))
+    added = keys & motions.keys()
+    while True:
+        for key in added:
+            ids.add(motions[key][0])
+            names |= motions[key][1]
+        added = {k for k, (kst, surnames, low) in motions.items() if k not in keys and (
+            (kst and kst in ids) or (any(n in low for n in names) and surnames & names))}
+        if not added:
+            return keys
+        keys |= added
+
+
+def _order(m: dict) -> tuple:
+    return (m["doc_date"] is not None, m["doc_date"] or "", m["document"], m["id"])
+
+
+def _mentions_of(db, keys: set[str]) -> list[dict]:
+    keys = sorted(keys)
+    return [m for i in range(0, len(keys), 500) for m in db.query(
+        _MENTIONS + f" WHERE m.motion_key IN ({','.join('?' * len(keys[i:i + 500]))})", keys[i:i + 500])]
 
 
 def _surnames(members: list[str]) -> set[str]:
@@ -264,52 +427,187 @@ def commitment_status(due: str | None, delivered: bool, today: dt.date) -> str:
 def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None:
     """A later document delivers a commitment when it is, or reports, the deliverable.
 
-    With `changed`, only the changed documents' commitments (against every
-    document) and the other open commitments (against the changed documents)
-    are matched; deliveries found before stay (their rows go with a document
-    when it is cleared).
+    Each commitment keeps its best match. With `changed`, the changed
+    documents' commitments, and those whose delivering document was cleared,
+    are matched against every document; every other commitment only against
+    the changed documents, found through its delivery probe (see
+    _probe_candidates), and its stored delivery gives way only to a better match.
     """
     if "commitments" not in db.table_names():
         return
+    _ensure_probes(db)
     if changed is None:
         db.conn.execute("DELETE FROM deliveries")
-    docs = list(db.query("SELECT id, date, title, type FROM documents WHERE date IS NOT NULL ORDER BY date"))
-    by_id = {d["id"]: d for d in docs}
-    delivered = {r["commitment"] for r in db.query("SELECT commitment FROM deliveries")}
-    latest_changed = max((by_id[d]["date"] for d in (changed or ()) if d in by_id), default=None)
-    if changed is not None and latest_changed is None:
-        return  # nothing dated changed: no new pair to match
-    commitments = list(db.query(
-        "SELECT c.id, c.document, c.deliverable, c.subject, c.text, c.kind, c.due, d.date AS promised "
-        "FROM commitments c JOIN documents d ON d.id = c.document WHERE coalesce(c.kind, '') != 'eu_action' "
-        "AND length(coalesce(c.deliverable, '')) >= 4"
-        + ("" if changed is None else " AND (c.document IN (SELECT id FROM changed_docs) OR d.date < :latest)"),
-        {"latest": latest_changed} if changed is not None else {},
-    ))
-    cites = _citations_by_document(db)
-    # The changed documents' passages, read once: matching old promises against a
-    # few new letters then costs a substring test, not a full-text query each.
-    texts: dict[str, list[tuple[str, str]]] = {}
-    if changed is not None:
-        for r in db.query("SELECT document, text FROM passages WHERE document IN (SELECT id FROM changed_docs)"):
-            texts.setdefault(r["document"], []).append((r["text"], " ".join(re.findall(r"\w+", r["text"].lower()))))
-    found = []
-    for c in commitments:
-        if changed is None or c["document"] in changed:
-            pool, local = docs, None
-        elif c["id"] in delivered:
-            continue
-        else:
-            pool, local = [by_id[d] for d in changed if d in by_id], texts
-        best = _best_delivery(db, c, pool, cites, local)
-        if best:
-            found.append(best)
+        db.conn.execute("DELETE FROM delivery_probes")
+        _add_probes(db, None)
+        docs = list(db.query("SELECT id, date, title, type FROM documents WHERE date IS NOT NULL ORDER BY date"))
+        found = [_best_delivery(db, c, docs, _citing(db, c)) for c in db.query(_PROBE_ROWS + " ORDER BY commitment")]
+    else:
+        _add_probes(db, changed)
+        rematched = _rematch(db)  # {'commitment': id} alone where none was found
+        found = [f for f in rematched if "document" in f] + _match_against_changed(db, {f["commitment"] for f in rematched})
+    found = [f for f in found if f]
     if found:
         db["deliveries"].insert_all(found, pk=("commitment", "document"), replace=True, alter=True)
 
 
-def update_statuses(db, today: dt.date) -> None:
-    """Every commitment's status as of `today`, in one statement (see commitment_status)."""
+# One row per commitment a later document could deliver: its deliverable, lower case
+# (for the title match) and its first words as they must appear in a passage.
+_PROBE_ROWS = "SELECT commitment AS id, document, promised, deliverable, probe FROM delivery_probes"
+
+
+def _ensure_probes(db) -> None:
+    db.conn.execute("CREATE TABLE IF NOT EXISTS delivery_probes (commitment TEXT PRIMARY KEY, document TEXT, "
+                    "promised TEXT, deliverable TEXT, probe TEXT, first_word TEXT)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_first_word ON delivery_probes(first_word)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_document ON delivery_probes(document)")
+
+
+def _add_probes(db, changed: set[str] | None) -> None:
+    """Probe rows for the commitments of the changed documents (None: of all)."""
+    where = "" if changed is None else " AND c.document IN (SELECT id FROM changed_docs)"
+    rows = []
+    for c in db.conn.execute(
+            "SELECT c.id, c.document, c.deliverable, d.date FROM commitments c JOIN documents d ON d.id = c.document "
+            "WHERE coalesce(c.kind, '') != 'eu_action' AND length(coalesce(c.deliverable, '')) >= 4" + where):
+        name = c[2].strip()
+        if len(name) >= 4 and c[3]:
+            words = _probe_words(name)
+            rows.append((c[0], c[1], c[3], name.lower(), " ".join(words), words[0] if words else None))
+    db.conn.executemany("INSERT OR REPLACE INTO delivery_probes VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _probe_words(name: str) -> list[str]:
+    """The words of a deliverable a reporting sentence must name in a row: up to eight,
+    without a leading article."""
+    words = re.findall(r"\w+", name.lower())
+    while words and words[0] in ("de", "het", "een", "deze", "dit", "the", "a"):
+        words = words[1:]
+    return words[:8]
+
+
+def _citing(db, c: dict) -> set[str]:
+    """The documents that cite the commitment's document (a delivery that cites it is likelier)."""
+    return {r[0] for r in db.conn.execute(
+        "SELECT document FROM citations WHERE resolved_document = ?", [c["document"]])} \
+        if "citations" in db.table_names() else set()
+
+
+def _rematch(db) -> list[dict]:
+    """Best deliveries, among all documents, of the changed documents' commitments and of
+    the commitments whose delivery went with a cleared document."""
+    rows = list(db.query(
+        _PROBE_ROWS + " WHERE document IN (SELECT id FROM changed_docs) OR (commitment IN "
+        "(SELECT id FROM touched_commitments) AND commitment NOT IN (SELECT commitment FROM deliveries)) "
+        "ORDER BY commitment"))
+    if not rows:
+        return []
+    pool = list(db.query("SELECT id, date, title, type FROM documents WHERE date > ? ORDER BY date",
+                         [min(r["promised"] for r in rows)]))
+    return [_best_delivery(db, c, pool, _citing(db, c)) or {"commitment": c["id"]} for c in rows]
+
+
+def _match_against_changed(db, rematched: set[str]) -> list[dict]:
+    """Deliveries by the changed documents of the other documents' commitments.
+
+    A stored delivery stays unless the new match scores higher, or as high
+    by title from an earlier document: what a full relink would choose.
+    """
+    new = list(db.query("SELECT id, date, title, type FROM documents "
+                        "WHERE id IN (SELECT id FROM changed_docs) AND date IS NOT NULL ORDER BY date"))
+    if not new:
+        return []
+    texts = _passage_texts(db)
+    citing: dict[str, set[str]] = {}
+    if "citations" in db.table_names():
+        for target, doc in db.conn.execute(
+                "SELECT DISTINCT resolved_document, document FROM citations "
+                "WHERE document IN (SELECT id FROM changed_docs) AND resolved_document IS NOT NULL"):
+            citing.setdefault(target, set()).add(doc)
+    found = []
+    for c in _probe_candidates(db, new, texts):
+        if c["id"] in rematched:
+            continue
+        best = _best_delivery(db, c, new, citing.get(c["document"], set()), texts)
+        if best and _better(db, best, c["id"]):
+            db.conn.execute("DELETE FROM deliveries WHERE commitment = ?", [c["id"]])
+            found.append(best)
+    return found
+
+
+def _passage_texts(db) -> dict[str, list[tuple[str, str]]]:
+    """The changed documents' passages, read once: (text, its words joined by spaces)."""
+    texts: dict[str, list[tuple[str, str]]] = {}
+    for r in db.query("SELECT document, text FROM passages WHERE document IN (SELECT id FROM changed_docs)"):
+        texts.setdefault(r["document"], []).append((r["text"], " ".join(re.findall(r"\w+", r["text"].lower()))))
+    return texts
+
+
+def _probe_candidates(db, new: list[dict], texts: dict) -> list[dict]:
+    """Commitments of unchanged documents that a changed document might deliver.
+
+    By title: the deliverable against each new title in one rapidfuzz call
+    over the compact probe table. By sentence: a reporting passage must
+    contain the probe's words as words, so its first word is one of that
+    passage's words, which the index on first_word finds.
+    """
+    latest = new[-1]["date"]
+    outside = " AND document NOT IN (SELECT id FROM changed_docs)"
+    rows = {r["id"]: r for r in db.query(_PROBE_ROWS + " WHERE promised < ?" + outside, [latest])}
+    wanted = set()
+    for d in new:
+        if d["title"]:
+            choices = {k: r["deliverable"] for k, r in rows.items() if r["promised"] < d["date"]}
+            hits = process.extract(d["title"].lower(), choices, scorer=fuzz.token_set_ratio,
+                                   score_cutoff=DELIVERY_TITLE_MATCH, limit=None)
+            wanted |= {h[2] for h in hits}
+    reporting = [f" {norm} " for ts in texts.values() for text, norm in ts if _DELIVERED_VERBS.search(text)]
+    words = sorted({w for norm in reporting for w in norm.split()})
+    for i in range(0, len(words), 500):
+        chunk = words[i:i + 500]
+        wanted |= {r[0] for r in db.conn.execute(
+            f"SELECT commitment, probe FROM delivery_probes WHERE first_word IN ({','.join('?' * len(chunk))})"
+            " AND promised < ?" + outside, chunk + [latest]) if any(f" {r[1]} " in norm for norm in reporting)}
+    return [rows[k] for k in sorted(wanted) if k in rows]
+
+
+def _better(db, best: dict, commitment: str) -> bool:
+    """Whether `best` would win over the commitment's stored delivery in a full relink."""
+    stored = db.conn.execute(
+        "SELECT l.confidence, l.method, d.date FROM deliveries l LEFT JOIN documents d ON d.id = l.document "
+        "WHERE l.commitment = ? ORDER BY l.confidence DESC LIMIT 1", [commitment]).fetchone()
+    if stored is None:
+        return True
+    confidence, method, date = stored
+    if method == "curated" or best["confidence"] != confidence:
+        return method != "curated" and best["confidence"] > confidence
+    # as high: a full relink takes the best title first (the earliest document among equals),
+    # and a sentence only when it scores higher
+    if best["method"] != "title":
+        return False
+    if method != "title":
+        return True
+    new_date = db.conn.execute("SELECT date FROM documents WHERE id = ?", [best["document"]]).fetchone()[0]
+    return date is not None and new_date < date
+
+
+def update_statuses(db, today: dt.date, changed: set[str] | None = None) -> None:
+    """Every commitment's status as of `today` (see commitment_status).
+
+    With `changed`, only the commitments whose status can have moved since
+    the last run: those of the changed documents, those that gained or lost a
+    delivery, and those whose due date lies between the last run's day (or
+    its 'soon') and today's.
+    """
+    last = store.get_info(db, "statuses_as_of")
+    soon = (today + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+    scope, params = "", {"today": today.isoformat(), "soon": soon}
+    if changed is not None and last:
+        last_soon = (dt.date.fromisoformat(last) + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+        scope = (" AND (document IN (SELECT id FROM changed_docs) OR id IN (SELECT id FROM touched_commitments)"
+                 " OR due BETWEEN :a1 AND :a2 OR due BETWEEN :b1 AND :b2)")
+        params |= {"a1": min(last, today.isoformat()), "a2": max(last, today.isoformat()),
+                   "b1": min(last_soon, soon), "b2": max(last_soon, soon)}
     db.conn.execute(
         """UPDATE commitments SET status = CASE
              WHEN id IN (SELECT commitment FROM deliveries) THEN 'delivered'
@@ -317,67 +615,57 @@ def update_statuses(db, today: dt.date) -> None:
              WHEN due < :today THEN 'overdue'
              WHEN due <= :soon THEN 'due_soon'
              ELSE 'open' END
-           WHERE coalesce(curated, 0) = 0""",
-        {"today": today.isoformat(), "soon": (today + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()},
-    )
+           WHERE coalesce(curated, 0) = 0""" + scope, params)
+    store.set_info(db, "statuses_as_of", today.isoformat())
 
 
-def _citations_by_document(db) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    if "citations" in db.table_names():
-        for r in db.query("SELECT document, resolved_document FROM citations WHERE resolved_document IS NOT NULL"):
-            out.setdefault(r["document"], set()).add(r["resolved_document"])
-    return out
-
-
-def _best_delivery(db, c: dict, docs: list[dict], cites: dict[str, set[str]],
+def _best_delivery(db, c: dict, docs: list[dict], citing: set[str],
                    texts: dict[str, list[tuple[str, str]]] | None = None) -> dict | None:
-    name = (c["deliverable"] or "").strip()
-    if len(name) < 4 or not c["promised"]:
-        return None
-    later = {d["id"]: d for d in docs
-             if d["id"] != c["document"] and d["date"] > c["promised"]}
+    """The commitment's best delivery among `docs` (in date order), or None.
+
+    `c` is a probe row; `citing` the documents that cite the commitment's document.
+    """
+    later = {d["id"]: d for d in docs if d["id"] != c["document"] and d["date"] > c["promised"]}
     if not later:
         return None
     best = None
     titled = {k: (d["title"] or "").lower() for k, d in later.items() if d["title"]}
-    hit = process.extractOne(name.lower(), titled, scorer=fuzz.token_set_ratio, score_cutoff=90) if titled else None
+    hit = process.extractOne(c["deliverable"], titled, scorer=fuzz.token_set_ratio,
+                             score_cutoff=DELIVERY_TITLE_MATCH) if titled else None
     if hit:
         best = {"commitment": c["id"], "document": hit[2], "confidence": round(float(hit[1]), 1),
                 "evidence": later[hit[2]]["title"], "method": "title"}
-    for doc_id, sentence in _sentences_naming(db, name, later, texts):
-        score = 85.0 + (10 if c["document"] in cites.get(doc_id, set()) else 0)
+    for doc_id, sentence in _sentences_naming(db, c["probe"], later, texts):
+        score = 85.0 + (10 if doc_id in citing else 0)
         if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
             best = {"commitment": c["id"], "document": doc_id, "confidence": score,
                     "evidence": sentence, "method": "sentence"}
     return best
 
 
-def _sentences_naming(db, name: str, later: dict[str, dict], texts: dict[str, list[tuple[str, str]]] | None = None):
+def _sentences_naming(db, probe: str, later: dict[str, dict], texts: dict[str, list[tuple[str, str]]] | None = None):
     """(document, sentence) of later documents that report the deliverable as done.
 
-    Candidates come from the full-text index (a phrase query), so the cost
-    does not grow with the number of documents that do not name it; or, when
-    the few candidate documents' texts are given, from those.
+    `probe` is the deliverable's first words (see _probe_words). Candidates
+    come from the full-text index (a phrase query), so the cost does not grow
+    with the number of documents that do not name it; or, when the few
+    candidate documents' texts are given, from those passages that hold the
+    same words in a row.
     """
-    words = re.findall(r"\w+", name.lower())
-    while words and words[0] in ("de", "het", "een", "deze", "dit", "the", "a"):
-        words = words[1:]
-    words = words[:8]
-    if not words:
+    if not probe:
         return
-    phrase = '"' + " ".join(words) + '"'
+    words = probe.split()
     pattern = re.compile(r"\W+".join(map(re.escape, words)), re.I)
     if texts is not None:
-        probe = " ".join(words)
-        rows = [{"document": d, "text": t} for d, ts in texts.items() if d in later for t, norm in ts if probe in norm]
+        rows = [{"document": d, "text": t} for d, ts in texts.items() if d in later
+                for t, norm in ts if f" {probe} " in f" {norm} "]
     else:
         rows = db.query(
             "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
-            "WHERE passages_fts MATCH ? LIMIT 500", [phrase])
+            "WHERE passages_fts MATCH ? LIMIT 500", ['"' + probe + '"'])
     for p in rows:
-        if p["document"] not in later:
-            continue
+        if p["document"] not in later or not (_DELIVERED_VERBS.search(p["text"]) and pattern.search(p["text"])):
+            continue  # (the passage as a whole lacks what a sentence of it needs)
         for sentence in split(p["text"]):
             if pattern.search(sentence) and _DELIVERED_VERBS.search(sentence):
                 yield p["document"], sentence

@@ -125,3 +125,45 @@ def test_a_file_that_takes_too_long_is_skipped_with_a_reason(corpus, tmp_path, m
     report = build(corpus, tmp_path / "kb.db", workers=1)
     assert "took longer than 1 s" in report.failed["002_36a098cc29e33766.txt"]
     assert len(report.added) == 4
+
+
+def test_corpus_scan_keys_subfolders_and_refuses_links_out(corpus, tmp_path):
+    """What the scan finds decides what is published: subfolders keep their path as key,
+    hidden files, sidecars and unknown formats are not documents, a link out is refused."""
+    from pathlib import Path
+
+    from extract.ingest import _is_document_name, corpus_files
+    from extract.readers import is_document
+
+    letter = next(corpus.glob("000_*.txt"))
+    (corpus / "2024" / "q1").mkdir(parents=True)
+    (corpus / "2024" / "q1" / "brief.TXT").write_text(letter.read_text(encoding="utf-8"), encoding="utf-8")
+    (corpus / ".verborgen").mkdir()
+    (corpus / ".verborgen" / "geheim.txt").write_text("x", encoding="utf-8")
+    (corpus / ".swp.txt").write_text("x", encoding="utf-8")
+    (corpus / "notities.docx").write_text("x", encoding="utf-8")
+    (corpus / "SOURCES.md").write_text("x", encoding="utf-8")
+    outside = tmp_path / "buiten.txt"
+    outside.write_text("niet publiceren", encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    (corpus / "binnen.txt").symlink_to(letter)
+    files, refused = corpus_files(corpus)
+    keys = [f.key for f in files]
+    assert keys == sorted(p.name for p in corpus.glob("0*.txt")) + ["2024/q1/brief.TXT", "binnen.txt"]
+    assert refused == {"link.txt": "symbolic link points outside the corpus"}
+    for name in ("a.txt", "a.PDF", "a.meta.yaml", ".a.txt", "sources.txt", "a.tar.gz", "a.", "a..html", "README",
+                 "sourceß.txt", "ſources.md", "Sources-2024.pdf"):
+        assert _is_document_name(name) == is_document(Path(name)), name
+
+
+def test_editing_only_the_sidecar_reingests_the_document(corpus, tmp_path):
+    db = tmp_path / "kb.db"
+    doc = next(corpus.glob("003_*.txt"))
+    build(corpus, db, workers=1)
+    side = doc.with_name(doc.name + ".meta.yaml")
+    side.write_text("title: Eerste titel van deze brief\n", encoding="utf-8")
+    assert build(corpus, db, workers=1).changed == [doc.name]
+    side.write_text("title: Tweede titel van deze brief\n", encoding="utf-8")
+    assert build(corpus, db, workers=1).changed == [doc.name]
+    assert rows(db, "SELECT title FROM documents WHERE id = ?", [doc.name]) == [("Tweede titel van deze brief",)]
+    assert build(corpus, db, workers=1).changed == []

@@ -145,3 +145,82 @@ def test_mention_counts_follow_letters_in_and_out(tmp_path):
     extra.unlink()
     build(corpus, db, workers=1, today=TODAY)
     assert not mismatches() and china() == before
+
+
+LINK_STATE = {
+    "motions": "SELECT id, kst_id, members, status, first_seen, completed_by, evidence, n_mentions FROM motions ORDER BY id",
+    "motion keys": "SELECT document, surface, motion_key FROM motion_mentions ORDER BY document, id",
+    "deliveries": "SELECT commitment, document, confidence, method FROM deliveries ORDER BY commitment, document",
+    "statuses": "SELECT id, status FROM commitments ORDER BY id",
+    "entities": "SELECT id, n_mentions FROM entities ORDER BY id",
+    "citations": "SELECT document, cited, resolved_document FROM citations ORDER BY id",
+    "learned ids": "SELECT kst_id, document FROM document_ids WHERE source = 'resolved' ORDER BY kst_id",
+}
+
+
+def link_state(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    try:
+        return {name: conn.execute(sql).fetchall() for name, sql in LINK_STATE.items()}
+    finally:
+        conn.close()
+
+
+def relinked_in_full(db: Path, today: dt.date, tmp_path: Path) -> dict:
+    """The link tables a full relink computes over the same documents (on a copy)."""
+    from extract import store
+    from extract.link import link_all
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    copy = tmp_path / "full.db"
+    src = sqlite3.connect(db)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    conn = store.connect(copy)
+    link_all(conn, today=today)
+    conn.conn.close()
+    return link_state(copy)
+
+
+TECHNOLOGY_LETTER = ("Den Haag, 15 februari 2024\n\nBetreft Nationale Technologiestrategie\n\nGeachte Voorzitter,\n\n"
+                     "Hierbij bied ik uw Kamer de Nationale Technologiestrategie aan.\n")
+MOTION_LETTER = ("Den Haag, 20 maart 2024\n\nBetreft Voortgang moties\n\nGeachte Voorzitter,\n\n"
+                 "De motie van het lid Kuzu over kritieke grondstoffen is hiermee afgedaan. "
+                 "Met deze brief geef ik ook uitvoering aan de motie van de leden Dassen en Omtzigt.\n\n"
+                 "Hierbij bied ik uw Kamer de Nationale Technologiestrategie aan. "
+                 "De Nationale Technologiestrategie is vandaag gepubliceerd.\n")
+
+
+def test_incremental_links_equal_a_full_relink(tmp_path):
+    """Letters arriving one by one, an edit, a removal and the clock moving on: after each
+    build the motions, deliveries, statuses, entity counts and resolved citations are what
+    a full relink of the same documents gives."""
+    corpus = copy_seed(tmp_path)
+    held = {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.glob("00[124]_*.txt"))}
+    for name in held:
+        (corpus / name).unlink()
+    db = tmp_path / "kb.db"
+    steps = [("start", dt.date(2023, 6, 1))] + [(name, dt.date(2024, 1, 10)) for name in held] + [
+        ("technology letter", dt.date(2024, 2, 20)), ("motion letter", dt.date(2024, 3, 25)),
+        ("edit", dt.date(2024, 3, 25)), ("remove 002", dt.date(2024, 5, 1)),
+        ("remove technology letter", dt.date(2024, 5, 1)), ("clock", dt.date(2026, 11, 22))]
+    for step, today in steps:
+        if step in held:
+            (corpus / step).write_text(held[step], encoding="utf-8")
+        elif step == "technology letter":  # delivers a promise of 003 by its title
+            (corpus / "005_nts.txt").write_text(TECHNOLOGY_LETTER, encoding="utf-8")
+        elif step == "remove technology letter":  # the motion letter's sentence delivers it then
+            (corpus / "005_nts.txt").unlink()
+        elif step == "motion letter":
+            (corpus / "006_moties.txt").write_text(MOTION_LETTER, encoding="utf-8")
+        elif step == "edit":
+            (corpus / "006_moties.txt").write_text(MOTION_LETTER.replace("Kuzu", "Klink"), encoding="utf-8")
+        elif step == "remove 002":
+            next(corpus.glob("002_*.txt")).unlink()
+        report = build(corpus, db, workers=1, today=today)
+        assert not report.failed, (step, report.failed)
+        assert link_state(db) == relinked_in_full(db, today, tmp_path / step.replace(" ", "_")), step
+    state = link_state(db)
+    assert state["deliveries"] and state["motions"] and state["learned ids"], "the scenario must exercise every link"
