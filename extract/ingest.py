@@ -15,7 +15,6 @@ import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,21 +72,28 @@ def _scan_folder(folder: str, prefix: str, root: Path, files: list, refused: dic
             entries = [e for e in it if e.name[0] != "."]
     except OSError:
         return
-    entries.sort(key=attrgetter("name"))
     names = {e.name for e in entries}
+    found = []  # (name, path, is a folder)
     for entry in entries:
         name = entry.name
-        if entry.is_symlink():
+        if entry.is_file(follow_symlinks=False):  # a plain file: the common case, no stat
+            if _is_document_name(name):
+                found.append((name, entry.path, False))
+        elif entry.is_dir(follow_symlinks=False):
+            found.append((name, entry.path, True))
+        elif entry.is_symlink():
             reason = _link_leaves(entry.path, root)
             if reason:
                 refused[prefix + name] = reason
-                continue
-        elif entry.is_dir():
-            _scan_folder(entry.path, prefix + name + "/", root, files, refused)
-            continue
-        if _is_document_name(name) and entry.is_file():
+            elif _is_document_name(name) and entry.is_file():
+                found.append((name, entry.path, False))
+    found.sort()
+    for name, path, is_folder in found:
+        if is_folder:
+            _scan_folder(path, prefix + name + "/", root, files, refused)
+        else:
             side = name + SIDECAR_SUFFIX
-            files.append(CorpusFile(prefix + name, entry.path, os.path.join(folder, side) if side in names else None))
+            files.append(CorpusFile(prefix + name, path, os.path.join(folder, side) if side in names else None))
 
 
 def _link_leaves(path: str, root: Path) -> str | None:

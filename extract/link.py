@@ -62,7 +62,7 @@ def watch(db) -> None:
     delivery probe; the incremental link starts from these instead of
     comparing every row. Call before any document is cleared or rewritten.
     """
-    _ensure_probes(db)
+    _ensure_link_tables(db)
     c = db.conn
     c.execute("CREATE TEMP TABLE IF NOT EXISTS cleared_motions (key TEXT PRIMARY KEY)")
     c.execute("CREATE TEMP TABLE IF NOT EXISTS touched_commitments (id TEXT PRIMARY KEY)")
@@ -289,19 +289,25 @@ def aggregate_motions(db, changed: set[str] | None = None) -> None:
 
 
 def _group_mentions(mentions: list[dict]) -> list[dict]:
-    """Mentions (in date order) grouped into motions: {'ids', 'members', 'mentions'}."""
+    """Mentions (in date order) grouped into motions: {'ids', 'members', 'mentions'}.
+
+    A group also keeps its members' lower-case names and surnames, so matching a
+    mention against the groups does not derive them again each time.
+    """
     groups: list[dict] = []
     for m in mentions:
         members = json.loads(m["members"] or "[]")
         group = _find_group(groups, m["motion"], members)
         if group is None:
-            group = {"ids": set(), "members": [], "mentions": []}
+            group = {"ids": set(), "members": [], "mentions": [], "lower": set(), "surnames": set()}
             groups.append(group)
         if m["motion"]:
             group["ids"].add(m["motion"])
         for name in members:
-            if name.lower() not in {x.lower() for x in group["members"]}:
+            if name.lower() not in group["lower"]:
                 group["members"].append(name)
+                group["lower"].add(name.lower())
+                group["surnames"] |= _surnames([name])
         group["mentions"].append(m)
     return groups
 
@@ -368,7 +374,7 @@ def _find_group(groups: list[dict], motion_id: str | None, members: list[str]) -
         return None
     wanted = _surnames(members)
     for g in groups:
-        have = _surnames(g["members"])
+        have = g["surnames"] if "surnames" in g else _surnames(g["members"])
         if motion_id and g["ids"] and motion_id not in g["ids"]:
             continue
         if wanted and have and (wanted <= have or have <= wanted):
@@ -435,12 +441,12 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
     """
     if "commitments" not in db.table_names():
         return
-    _ensure_probes(db)
+    _ensure_link_tables(db)
     if changed is None:
         db.conn.execute("DELETE FROM deliveries")
         db.conn.execute("DELETE FROM delivery_probes")
         _add_probes(db, None)
-        docs = list(db.query("SELECT id, date, title, type FROM documents WHERE date IS NOT NULL ORDER BY date"))
+        docs = _dated_documents(db, "date IS NOT NULL")
         found = [_best_delivery(db, c, docs, _citing(db, c)) for c in db.query(_PROBE_ROWS + " ORDER BY commitment")]
     else:
         _add_probes(db, changed)
@@ -456,11 +462,13 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
 _PROBE_ROWS = "SELECT commitment AS id, document, promised, deliverable, probe FROM delivery_probes"
 
 
-def _ensure_probes(db) -> None:
+def _ensure_link_tables(db) -> None:
     db.conn.execute("CREATE TABLE IF NOT EXISTS delivery_probes (commitment TEXT PRIMARY KEY, document TEXT, "
                     "promised TEXT, deliverable TEXT, probe TEXT, first_word TEXT)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_first_word ON delivery_probes(first_word)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_document ON delivery_probes(document)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS documents_date_title ON documents(date, id, title)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS documents_id_date ON documents(id, date)")  # mentions in date order
 
 
 def _add_probes(db, changed: set[str] | None) -> None:
@@ -486,6 +494,14 @@ def _probe_words(name: str) -> list[str]:
     return words[:8]
 
 
+def _dated_documents(db, where: str, params: list | None = None) -> list[dict]:
+    """(id, date, title) of documents in date order, through the index on (date, id, title):
+    a documents row holds the whole text, so reading titles from the table reads every page."""
+    return [{"id": i, "date": d, "title": t} for d, i, t in db.conn.execute(
+        "SELECT date, id, title FROM documents WHERE " + where + " ORDER BY date",
+        params or [])]
+
+
 def _citing(db, c: dict) -> set[str]:
     """The documents that cite the commitment's document (a delivery that cites it is likelier)."""
     return {r[0] for r in db.conn.execute(
@@ -502,8 +518,7 @@ def _rematch(db) -> list[dict]:
         "ORDER BY commitment"))
     if not rows:
         return []
-    pool = list(db.query("SELECT id, date, title, type FROM documents WHERE date > ? ORDER BY date",
-                         [min(r["promised"] for r in rows)]))
+    pool = _dated_documents(db, "date > ?", [min(r["promised"] for r in rows)])
     return [_best_delivery(db, c, pool, _citing(db, c)) or {"commitment": c["id"]} for c in rows]
 
 
@@ -513,8 +528,7 @@ def _match_against_changed(db, rematched: set[str]) -> list[dict]:
     A stored delivery stays unless the new match scores higher, or as high
     by title from an earlier document: what a full relink would choose.
     """
-    new = list(db.query("SELECT id, date, title, type FROM documents "
-                        "WHERE id IN (SELECT id FROM changed_docs) AND date IS NOT NULL ORDER BY date"))
+    new = _dated_documents(db, "id IN (SELECT id FROM changed_docs) AND date IS NOT NULL")
     if not new:
         return []
     texts = _passage_texts(db)
@@ -561,34 +575,49 @@ def _probe_candidates(db, new: list[dict], texts: dict) -> list[dict]:
             hits = process.extract(d["title"].lower(), choices, scorer=fuzz.token_set_ratio,
                                    score_cutoff=DELIVERY_TITLE_MATCH, limit=None)
             wanted |= {h[2] for h in hits}
-    reporting = [f" {norm} " for ts in texts.values() for text, norm in ts if _DELIVERED_VERBS.search(text)]
-    words = sorted({w for norm in reporting for w in norm.split()})
+    reporting = _reporting_passages(texts)
+    words = sorted({w for norm, _ in reporting for w in norm.split()})
     for i in range(0, len(words), 500):
         chunk = words[i:i + 500]
         wanted |= {r[0] for r in db.conn.execute(
             f"SELECT commitment, probe FROM delivery_probes WHERE first_word IN ({','.join('?' * len(chunk))})"
-            " AND promised < ?" + outside, chunk + [latest]) if any(f" {r[1]} " in norm for norm in reporting)}
+            " AND promised < ?" + outside, chunk + [latest])
+            if any(f" {r[1]} " in norm and any(r[1] in s for s in sentences) for norm, sentences in reporting)}
     return [rows[k] for k in sorted(wanted) if k in rows]
+
+
+def _reporting_passages(texts: dict) -> list[tuple[str, list[str]]]:
+    """The changed documents' passages that report something done: (their words, padded
+    with spaces; the words of each sentence that has a reporting verb). A probe must be
+    among the first as words and inside one of the second, as _sentences_naming requires."""
+    out = []
+    for ts in texts.values():
+        for text, norm in ts:
+            if _DELIVERED_VERBS.search(text):
+                sentences = [" ".join(re.findall(r"\w+", s.lower())) for s in split(text) if _DELIVERED_VERBS.search(s)]
+                if sentences:
+                    out.append((f" {norm} ", sentences))
+    return out
 
 
 def _better(db, best: dict, commitment: str) -> bool:
     """Whether `best` would win over the commitment's stored delivery in a full relink."""
     stored = db.conn.execute(
-        "SELECT l.confidence, l.method, d.date FROM deliveries l LEFT JOIN documents d ON d.id = l.document "
+        "SELECT l.confidence, l.method, d.date, l.document FROM deliveries l LEFT JOIN documents d ON d.id = l.document "
         "WHERE l.commitment = ? ORDER BY l.confidence DESC LIMIT 1", [commitment]).fetchone()
     if stored is None:
         return True
-    confidence, method, date = stored
+    confidence, method, date, document = stored
     if method == "curated" or best["confidence"] != confidence:
         return method != "curated" and best["confidence"] > confidence
-    # as high: a full relink takes the best title first (the earliest document among equals),
-    # and a sentence only when it scores higher
+    # as high: a full relink takes the best title first (the first document in date
+    # order among equals, see _dated_documents), and a sentence only when it scores higher
     if best["method"] != "title":
         return False
     if method != "title":
         return True
     new_date = db.conn.execute("SELECT date FROM documents WHERE id = ?", [best["document"]]).fetchone()[0]
-    return date is not None and new_date < date
+    return date is not None and (new_date, best["document"]) < (date, document)
 
 
 def update_statuses(db, today: dt.date, changed: set[str] | None = None) -> None:
