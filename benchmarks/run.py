@@ -24,6 +24,7 @@ PLAN = [
     ("build", 300, "build: 2 workers >= 1.7x one worker"),
     ("incremental", 10000, "incremental: one letter into 10,000 docs <= 1.5x into 100, and < 2 s"),
     ("serve", 10000, "serving: FTS and canned queries p95 <= 100 ms on 10,000 docs"),
+    ("memory", 10000, "memory: peak RSS of a 10,000-document build (all processes) <= 1 GB"),
 ]
 
 
@@ -50,6 +51,7 @@ def verdict(stage: str, r: dict) -> str:
         "incremental": lambda: r["ratio_large_over_small"] <= 1.5 and max(
             v for k, v in r.items() if k.startswith("seconds_into_")) < 2,
         "serve": lambda: r["worst_p95_ms"] <= 100,
+        "memory": lambda: r["peak_tree_rss_mb"] <= 1024,
     }
     return "ok" if checks[stage]() else "below target"
 

@@ -13,7 +13,8 @@ import os
 import signal
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -21,6 +22,8 @@ from typing import NamedTuple
 from extract import store
 from extract.model import ReadError
 from extract.readers import SIDECAR_SUFFIX, SUPPORTED
+
+IN_FLIGHT = 4  # files queued per worker: enough to keep workers busy, few enough to hold in memory
 
 
 @dataclass
@@ -302,14 +305,10 @@ def _extract_and_write(db, todo, known, report, workers, progress, today) -> Non
         for i, (path, key) in enumerate(todo, 1):
             handle(i, key, process_file(str(path), key, iso_today))
         return
-    retry = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [(path, key, pool.submit(process_file, str(path), key, iso_today)) for path, key in todo]
-        for i, (path, key, fut) in enumerate(futures, 1):
-            try:
-                handle(i, key, fut.result())
-            except Exception:  # a worker died (memory, signal) and took the pool with it
-                retry.append((i, path, key))
+    retry: list[tuple[int, str, str]] = []
+    start = 0
+    while start < total:  # a pool a worker's death broke is replaced for the files after it
+        start = _pool_run(todo, start, workers, iso_today, handle, retry)
     # Files caught in a broken pool get a pool of their own, one at a time, so only
     # the file that kills a worker again is reported.
     for i, path, key in retry:
@@ -319,6 +318,44 @@ def _extract_and_write(db, todo, known, report, workers, progress, today) -> Non
             except Exception as exc:
                 result = ("error", f"worker failed while reading this file: {type(exc).__name__}: {exc}")
         handle(i, key, result)
+
+
+def _pool_run(todo, first: int, workers: int, iso_today, handle, retry: list) -> int:
+    """Extract todo[first:] in one pool of workers, writing each result as it comes,
+    until all are done or a worker dies; returns the index to go on from.
+
+    A bounded window of files is in flight, and results are written and dropped in
+    order, so memory does not grow with the number of files (a backfill is thousands).
+    Files in flight when the pool broke go on the retry list."""
+    window: deque = deque()
+    going_on = len(todo)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i in range(first, len(todo)):
+            path, key = todo[i]
+            try:
+                window.append((i + 1, path, key, pool.submit(process_file, str(path), key, iso_today)))
+            except BrokenExecutor:  # broke before this file went in: it is retried alone
+                retry.append((i + 1, path, key))
+                going_on = i + 1
+                break
+            if len(window) >= IN_FLIGHT * workers and not _settle(window.popleft(), handle, retry):
+                going_on = i + 1
+                break
+        while window:
+            _settle(window.popleft(), handle, retry)
+    return going_on
+
+
+def _settle(item, handle, retry: list) -> bool:
+    """Write one finished file; False (and the file on the retry list) when its worker died."""
+    i, path, key, fut = item
+    try:
+        result = fut.result()
+    except Exception:  # a worker died (memory, signal) and took the pool with it
+        retry.append((i, path, key))
+        return False
+    handle(i, key, result)
+    return True
 
 
 def _record_run(db, run_id: int, report: RunReport) -> None:

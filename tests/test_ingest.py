@@ -127,6 +127,25 @@ def test_a_file_that_takes_too_long_is_skipped_with_a_reason(corpus, tmp_path, m
     assert len(report.added) == 4
 
 
+def test_a_file_that_kills_its_worker_is_reported_and_the_others_ingest(corpus, tmp_path, monkeypatch):
+    import extract.pipeline as pipeline
+
+    pipeline.warm()  # forked workers start with the pipeline loaded: the test stays fast
+    original = pipeline.load_document
+
+    def deadly(path):  # one file kills the process reading it, as a native crash or OOM kill would
+        if path.name.startswith("003"):
+            os._exit(9)
+        return original(path)
+
+    monkeypatch.setattr(pipeline, "load_document", deadly)
+    report = build(corpus, tmp_path / "kb.db", workers=2)
+    (bad,) = [k for k in report.failed]
+    assert bad.startswith("003") and "worker failed" in report.failed[bad]
+    assert len(report.added) == 4
+    assert rows(tmp_path / "kb.db", "SELECT count(*) FROM documents")[0][0] == 4
+
+
 def test_corpus_scan_keys_subfolders_and_refuses_links_out(corpus, tmp_path):
     """What the scan finds decides what is published: subfolders keep their path as key,
     hidden files, sidecars and unknown formats are not documents, a link out is refused."""
