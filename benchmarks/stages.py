@@ -144,7 +144,7 @@ def stage_build(work: Path, n: int, extra: list[str]) -> dict:
     Each build is its own process, as when a user runs it: both pay the same
     start-up (models, gazetteers), and neither inherits the other's warm caches.
     """
-    folder = work / "build"
+    folder = work / f"build-corpus-{n}"
     if not folder.exists():
         generate(folder, n, sources(extra), pdf_share=0.1)
     out = {"documents": n}

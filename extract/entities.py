@@ -11,12 +11,16 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from extract.datafiles import load_yaml
 from extract.model import Document
-from extract.nlp import Hit, gazetteer_hits, plain_norm
+from extract.patterns import plain_norm
+
+if TYPE_CHECKING:
+    from extract.nlp import Hit
 
 GAZ = Path(__file__).with_name("gazetteers")
 TYPES = ("country", "product", "measure", "organisation", "person")
@@ -87,6 +91,8 @@ def extract_entities(doc: Document) -> list[dict]:
 def find_mentions(texts: list[str], lang: str = "nl") -> list[list[dict]]:
     """The mentions of each text: gazetteer matches (after same-length OCR repairs),
     fuzzy links, new measures and people, with offsets into the text as given."""
+    from extract.nlp import gazetteer_hits  # spaCy loads only where text is read, not where the KB is linked
+
     hits = gazetteer_hits([repair_ocr(t) for t in texts], lang=lang)
     return [mentions_in(text, h) for text, h in zip(texts, hits)]
 

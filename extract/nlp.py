@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -23,9 +22,10 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
-from spacy.util import compile_prefix_regex, compile_suffix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from extract.datafiles import load_yaml
+from extract.patterns import plain_norm
 from extract.sentences import abbreviations, split_spans
 
 _CONFIG = Path(__file__).with_name("nlp.yaml")
@@ -42,7 +42,6 @@ def get_nlp(lang: str = "nl") -> Language:
     """A cached pipeline for `lang` ('nl' or 'en'; other languages get a blank pipeline too)."""
     cfg = config()
     nlp = _base_pipeline(lang, os.environ.get(cfg["model_env"]))
-    _customise_tokenizer(nlp)
     has_sents = any(n in nlp.pipe_names for n in ("parser", "senter", "sentencizer"))
     for name in cfg["components"]:
         if name == "kamerkb_sentences" and has_sents:
@@ -94,41 +93,42 @@ def gazetteer_hits(texts: list[str], lang: str = "nl") -> list[list[Hit]]:
 def _base_pipeline(lang: str, model: str | None) -> Language:
     if model and lang == "nl":
         try:
-            return spacy.load(model, exclude=["lemmatizer", "ner"])
+            nlp = spacy.load(model, exclude=["lemmatizer", "ner"])
         except OSError:
             pass  # not installed: the blank pipeline is the documented default
-    return spacy.blank(lang)
+        else:
+            nlp.tokenizer = kamerkb_tokenizer(nlp)
+            return nlp
+    # built with our tokenizer from the start: spaCy's default one costs half a second to make
+    return spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": "kamerkb.Tokenizer.v1"}}})
 
 
-def _customise_tokenizer(nlp: Language) -> None:
-    """Special cases for abbreviations; footnote markers split off as one token.
+@spacy.registry.tokenizers("kamerkb.Tokenizer.v1")
+def _tokenizer_factory():
+    return kamerkb_tokenizer
 
-    The tokenizer is made anew with every setting at once: each setter on a
-    spaCy tokenizer reloads all its special cases (a second per setter).
-    """
+
+def kamerkb_tokenizer(nlp: Language) -> Tokenizer:
+    """The language's tokenizer with special cases for abbreviations, and footnote
+    markers split off as one token. Made with every setting at once: each setter
+    on a spaCy tokenizer reloads all its special cases."""
     cfg = config()
-    tok = nlp.tokenizer
+    defaults = nlp.Defaults
     # spaCy's Dutch exceptions hold thousands of all-caps legal abbreviations ('AFD.',
     # 'VS.'); in policy texts an acronym before a full stop ends a sentence ('uit de VS.').
     caps = re.compile(r"[A-Z]{2,}\.")
-    rules = {k: v for k, v in tok.rules.items() if not caps.fullmatch(k)}
+    rules = {k: v for k, v in (defaults.tokenizer_exceptions or {}).items() if not caps.fullmatch(k)}
     for abbr in sorted(set(cfg["special_cases"]) | set(abbreviations())):
         for form in {abbr, abbr[:1].upper() + abbr[1:]} - {"Vs."}:
             rules[form] = [{ORTH: form}]
     marker = cfg["footnote_marker"]
-    nlp.tokenizer = Tokenizer(
+    return Tokenizer(
         nlp.vocab, rules=rules,
-        prefix_search=compile_prefix_regex([marker, *nlp.Defaults.prefixes]).search,
-        suffix_search=compile_suffix_regex([marker, *cfg["extra_suffixes"], *nlp.Defaults.suffixes]).search,
-        infix_finditer=tok.infix_finditer, token_match=re.compile(marker).fullmatch, url_match=tok.url_match,
-        faster_heuristics=tok.faster_heuristics,
+        prefix_search=compile_prefix_regex([marker, *defaults.prefixes]).search,
+        suffix_search=compile_suffix_regex([marker, *cfg["extra_suffixes"], *defaults.suffixes]).search,
+        infix_finditer=compile_infix_regex(defaults.infixes).finditer if defaults.infixes else None,
+        token_match=re.compile(marker).fullmatch, url_match=defaults.url_match,
     )
-
-
-def plain_norm(text: str) -> str:
-    """Lower case without diacritics: 'Israël' and 'Israel' meet, OCR'd 'Oekraine' too."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 
 @Language.factory("kamerkb_merger")

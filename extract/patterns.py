@@ -10,6 +10,7 @@ to ten times faster.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 def expand(template: str, parts: dict[str, str]) -> str:
@@ -28,6 +29,12 @@ def fold(text: str) -> str:
     'İ' is the one character whose lower case is two characters long.
     """
     return text.replace("İ", "I").lower()
+
+
+def plain_norm(text: str) -> str:
+    """Lower case without diacritics: 'Israël' and 'Israel' meet, OCR'd 'Oekraine' too."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 
 def caseless(source: str, flags: int = 0) -> re.Pattern:

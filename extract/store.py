@@ -186,12 +186,13 @@ def _create_extraction_tables(db: sqlite_utils.Database) -> None:
 
 def clear_document(db: sqlite_utils.Database, doc_id: str) -> None:
     """Remove every derived row of one document (not curated rows)."""
+    tables = set(db.table_names())
     for table in DOCUMENT_TABLES:
-        if table in db.table_names():
+        if table in tables:
             db.conn.execute(f"DELETE FROM [{table}] WHERE document = ?", [doc_id])
-    if "citations" in db.table_names():  # citations of other documents that pointed here
+    if "citations" in tables:  # citations of other documents that pointed here
         db.conn.execute("UPDATE citations SET resolved_document = NULL WHERE resolved_document = ?", [doc_id])
-    if "deliveries" in db.table_names():  # links to or from this document
+    if "deliveries" in tables:  # links to or from this document
         db.conn.execute("DELETE FROM deliveries WHERE document = ? OR substr(commitment, 1, length(?) + 2) = ? || '#c'",
                         [doc_id, doc_id, doc_id])
     db.conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])
@@ -205,11 +206,30 @@ def write_document(db: sqlite_utils.Database, rows: dict[str, list[dict]]) -> No
     doc = rows["documents"][0]
     with transaction(db):
         clear_document(db, doc["id"])
-        db["documents"].insert(doc, pk="id", alter=True)
+        insert_rows(db, "documents", [doc])
         for table, items in rows.items():
-            if table == "documents" or not items:
-                continue
-            db[table].insert_all(items, alter=True, pk=_PKS.get(table, "id"))
+            if table != "documents" and items:
+                insert_rows(db, table, items)
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, items: list[dict]) -> None:
+    """Insert rows into an existing table with one prepared statement.
+
+    sqlite-utils' insert_all spends most of a document's write in per-value
+    Python (type checks, schema lookups) that a table made by our schema does not
+    need. Rows with a column the table lacks go through insert_all, which adds it.
+    """
+    columns = list(dict.fromkeys(k for row in items for k in row))
+    have = {r[0] for r in db.conn.execute("SELECT name FROM pragma_table_info(?)", [table])}
+    if not have or not have.issuperset(columns):
+        db[table].insert_all(items, alter=True, pk=_PKS.get(table, "id"))
+        return
+    sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
+    db.conn.executemany(sql, [[_sql_value(row.get(c)) for c in columns] for row in items])
+
+
+def _sql_value(value):
+    return as_json(value) if isinstance(value, (list, dict, tuple)) else value
 
 
 _PKS = {"document_ids": ("kst_id", "document")}

@@ -126,7 +126,7 @@ class HttpClient:
                 wait = _retry_after(exc.headers.get("Retry-After"))
             except FetchError:
                 raise
-            except (socket.timeout, TimeoutError) as exc:
+            except (socket.timeout, TimeoutError):
                 last = f"timed out after {self.timeout:g} s"
             except (urllib.error.URLError, ConnectionError, http.client.HTTPException, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
