@@ -19,13 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from extract import store
 from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
-from extract.sentences import split
+from extract.patterns import caseless, fold
+from extract.sentences import split, split_spans
 
 TITLE_MATCH = 95  # partial ratio (+10 with a matching date) of a document title inside a citation's context
 DELIVERY_MATCH = 80
@@ -411,11 +413,18 @@ def _motion_row(g: dict) -> dict:
 
 # --- commitments -------------------------------------------------------------
 
-_DELIVERED_VERBS = re.compile(
+_DELIVERED_VERBS = caseless(
     r"\b(?:gepubliceerd|verschenen|toegestuurd|verstuurd|aangeboden|gedeeld|vastgesteld|gepresenteerd|"
-    r"aan uw Kamer gezonden|ontvangen|uitgebracht|gelanceerd)\b",
-    re.I,
+    r"aan uw Kamer gezonden|ontvangen|uitgebracht|gelanceerd)\b"
 )
+
+
+@lru_cache(maxsize=8192)
+def _reports_done(text: str) -> bool:
+    """Whether a text has a verb that reports something done ('toegestuurd', 'gepubliceerd').
+
+    Cached: linking asks it of the same passages for every commitment whose words they hold."""
+    return _DELIVERED_VERBS.search(fold(text)) is not None
 
 
 def commitment_status(due: str | None, delivered: bool, today: dt.date) -> str:
@@ -593,8 +602,8 @@ def _reporting_passages(texts: dict) -> list[tuple[str, list[str]]]:
     out = []
     for ts in texts.values():
         for text, norm in ts:
-            if _DELIVERED_VERBS.search(text):
-                sentences = [" ".join(re.findall(r"\w+", s.lower())) for s in split(text) if _DELIVERED_VERBS.search(s)]
+            if _reports_done(text):
+                sentences = [" ".join(re.findall(r"\w+", s.lower())) for s in split(text) if _reports_done(s)]
                 if sentences:
                     out.append((f" {norm} ", sentences))
     return out
@@ -693,8 +702,13 @@ def _sentences_naming(db, probe: str, later: dict[str, dict], texts: dict[str, l
             "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
             "WHERE passages_fts MATCH ? LIMIT 500", ['"' + probe + '"'])
     for p in rows:
-        if p["document"] not in later or not (_DELIVERED_VERBS.search(p["text"]) and pattern.search(p["text"])):
+        text = p["text"]
+        if p["document"] not in later or not _reports_done(text):
             continue  # (the passage as a whole lacks what a sentence of it needs)
-        for sentence in split(p["text"]):
-            if pattern.search(sentence) and _DELIVERED_VERBS.search(sentence):
+        named = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        for s, e in split_spans(text) if named else ():
+            if not any(a < e and b > s for a, b in named):
+                continue  # only sentences a match overlaps can hold one
+            sentence = text[s:e].strip()
+            if pattern.search(sentence) and _reports_done(sentence):
                 yield p["document"], sentence
