@@ -48,10 +48,14 @@ def fix_text(text: str) -> str:
     so the result is ftfy's at a fraction of the cost.
     """
     out, pending = [], []
-    # BADNESS_RE anchors one alternative at the start ('^Ã '); its others match
-    # in a line only where they match in the whole text, so one search clears every line.
-    clean = not is_bad(text) and not _BAD_LINE_START.search(text)
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    # Every alternative of ftfy's BADNESS_RE holds a non-ASCII character, and one
+    # anchors at the start ('^Ã '); the others match in a line only where they match
+    # in the whole text. So one search over the lines with non-ASCII characters
+    # (newlines kept around them) clears every line.
+    suspect = "\n".join(line for line in lines if not line.isascii())
+    clean = not suspect or (not is_bad(f"\n{suspect}\n") and not _BAD_LINE_START.search(suspect))
+    for line in lines:
         plain = _untouched(line, clean)
         if plain is None:
             pending.append(line)
