@@ -190,11 +190,10 @@ def title(doc: Document) -> str | None:
     if m:
         return _strip_title(m.group(1))
     first = next((p.text for p in doc.passages[:3] if p.kind != "heading"), "")
-    # 'Met deze brief informeren wij uw Kamer over X.' / 'over de brief van <datum> over X (Kamerstuk …)'
-    for pattern in (r"\bover (?:de |het )?(?:kamer)?brief van \d{1,2} \w+ \d{4} over (?:de |het )?(.{10,160}?)(?: \(|[.,;])",
-                    r"\b(?:over|inzake|betreffende) (?:de |het )?(.{10,160}?)(?: \(|[.,;])"):
-        m = re.search(pattern, first, re.I)
-        if m and not re.match(r"(?:de |het )?(?:wijze|stand|voortgang)\b", m.group(1)):
+    sentence_patterns, not_a_subject, _ = _title_rules()
+    for pattern in sentence_patterns:
+        m = pattern.search(first)
+        if m and not not_a_subject.match(m.group(1)):
             return _strip_title(m.group(1))
     for p in doc.passages[:3]:
         if p.kind == "heading" and len(p.text) > 10:
@@ -203,7 +202,16 @@ def title(doc: Document) -> str | None:
 
 
 def _strip_title(text: str) -> str:
-    return re.sub(r"^(?:Kamerbrief\s+(?:over\s+)?)", "", text.strip()).strip() or text.strip()
+    return _title_rules()[2].sub("", text.strip()).strip() or text.strip()
+
+
+@lru_cache(maxsize=1)
+def _title_rules() -> tuple[list[re.Pattern], re.Pattern, re.Pattern]:
+    """metadata.yaml's title rules, compiled once: first-sentence patterns, the
+    'no subject' check, the prefix a title loses."""
+    rules = _data()["title"]
+    return ([re.compile(p, re.I) for p in rules["from_first_sentence"]],
+            re.compile(rules["not_a_subject"]), re.compile(rules["strip_prefix"]))
 
 
 def senders(doc: Document) -> list[str]:

@@ -65,6 +65,10 @@ class Page:
     lines: list[Line] = field(default_factory=list)
 
 
+# pdfminer recurses into nested objects: a crafted or broken file exhausts the stack
+_TOO_DEEP = "corrupt PDF: structure nested too deeply"
+
+
 def read_pdf(path: Path) -> RawDocument:
     """Read a PDF into blocks, footnotes, front matter and tables (raises ReadError)."""
     tables: list[Table] = []
@@ -76,7 +80,7 @@ def read_pdf(path: Path) -> RawDocument:
     except ReadError:
         raise
     except RecursionError:
-        raise ReadError(path, "corrupt PDF: structure nested too deeply") from None
+        raise ReadError(path, _TOO_DEEP) from None
     except Exception as exc:  # pdfminer and pdfium raise many types for one cause: a file they cannot read
         raise ReadError(path, _open_error(exc)) from None
     if sum(len(ln.text) for p in pages for ln in p.lines) < 20:
@@ -93,7 +97,7 @@ def _page_error(path: Path, number: int, exc: BaseException) -> ReadError:
     if isinstance(exc, ReadError):
         return exc
     if isinstance(exc, RecursionError):
-        return ReadError(path, "corrupt PDF: structure nested too deeply")
+        return ReadError(path, _TOO_DEEP)
     return ReadError(path, f"corrupt PDF: page {number}: {type(exc).__name__}: {exc}"[:200])
 
 
