@@ -38,6 +38,7 @@ def cues() -> dict:
         "past": join(raw["past"]),
         "not_government": join(raw["not_government"]),
         "government": join(raw["government"]),
+        "delivered": caseless(r"\b(?:" + "|".join(re.escape(v) for v in raw["delivered_verbs"]) + r")\b"),
         "eu_actor": re.compile(raw["eu_actor"]),
         "actors": [(re.compile(p), name) for p, name in raw["actors"]],
         "deliverable": [re.compile(p, re.I) for p in raw["deliverable"]],

@@ -24,9 +24,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from extract import store
+from extract.commitments import cues
 from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
-from extract.patterns import caseless, fold
+from extract.patterns import fold
 from extract.sentences import split, split_spans
 
 TITLE_MATCH = 95  # partial ratio (+10 with a matching date) of a document title inside a citation's context
@@ -413,18 +414,12 @@ def _motion_row(g: dict) -> dict:
 
 # --- commitments -------------------------------------------------------------
 
-_DELIVERED_VERBS = caseless(
-    r"\b(?:gepubliceerd|verschenen|toegestuurd|verstuurd|aangeboden|gedeeld|vastgesteld|gepresenteerd|"
-    r"aan uw Kamer gezonden|ontvangen|uitgebracht|gelanceerd)\b"
-)
-
-
 @lru_cache(maxsize=8192)
 def _reports_done(text: str) -> bool:
     """Whether a text has a verb that reports something done ('toegestuurd', 'gepubliceerd').
 
     Cached: linking asks it of the same passages for every commitment whose words they hold."""
-    return _DELIVERED_VERBS.search(fold(text)) is not None
+    return cues()["delivered"].search(fold(text)) is not None
 
 
 def commitment_status(due: str | None, delivered: bool, today: dt.date) -> str:

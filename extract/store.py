@@ -235,18 +235,6 @@ def _sql_value(value):
 _PKS = {"document_ids": ("kst_id", "document")}
 
 
-def known_hashes(db: sqlite_utils.Database) -> dict[str, str]:
-    """id → sha256 of every ingested document (for the incremental check)."""
-    return {r["id"]: r["sha256"] for r in db.query("SELECT id, sha256 FROM documents")}
-
-
-def known_stamps(db: sqlite_utils.Database) -> dict[str, str]:
-    """id → size/mtime stamp of every ingested document's file."""
-    if "stamp" not in db["documents"].columns_dict:  # a KB from before stamps
-        return {}
-    return {r["id"]: r["stamp"] for r in db.query("SELECT id, stamp FROM documents")}
-
-
 def get_info(db: sqlite_utils.Database, key: str) -> str | None:
     row = next(iter(db.query("SELECT value FROM schema_info WHERE key = ?", [key])), None)
     return row["value"] if row else None
