@@ -15,7 +15,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import expand

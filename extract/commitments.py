@@ -16,7 +16,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import caseless, fold, one_of
@@ -38,7 +37,7 @@ def cues() -> dict:
         "past": join(raw["past"]),
         "not_government": join(raw["not_government"]),
         "government": join(raw["government"]),
-        "delivered": caseless(r"\b(?:" + "|".join(re.escape(v) for v in raw["delivered_verbs"]) + r")\b"),
+        "delivered": join(raw["delivered_verbs"]),
         "eu_actor": re.compile(raw["eu_actor"]),
         "actors": [(re.compile(p), name) for p, name in raw["actors"]],
         "deliverable": [re.compile(p, re.I) for p in raw["deliverable"]],

@@ -12,7 +12,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from extract.datafiles import load_yaml
 from extract.model import Document, Table
 from extract.sentences import split_spans

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from extract import store
 from extract.model import ReadError
-from extract.readers import SIDECAR_SUFFIX, SUPPORTED
+from extract.readers import SIDECAR_SUFFIX, file_stamp, is_document_name
 
 IN_FLIGHT = 4  # files queued per worker: enough to keep workers busy, few enough to hold in memory
 
@@ -80,7 +80,7 @@ def _scan_folder(folder: str, prefix: str, root: Path, files: list, refused: dic
     for entry in entries:
         name = entry.name
         if entry.is_file(follow_symlinks=False):  # a plain file: the common case, no stat
-            if _is_document_name(name):
+            if is_document_name(name):
                 found.append((name, entry.path, False))
         elif entry.is_dir(follow_symlinks=False):
             found.append((name, entry.path, True))
@@ -88,7 +88,7 @@ def _scan_folder(folder: str, prefix: str, root: Path, files: list, refused: dic
             reason = _link_leaves(entry.path, root)
             if reason:
                 refused[prefix + name] = reason
-            elif _is_document_name(name) and entry.is_file():
+            elif is_document_name(name) and entry.is_file():
                 found.append((name, entry.path, False))
     found.sort()
     for name, path, is_folder in found:
@@ -106,30 +106,6 @@ def _link_leaves(path: str, root: Path) -> str | None:
     except (OSError, RuntimeError):  # a loop of links
         return "symbolic link cannot be resolved"
     return None if inside else "symbolic link points outside the corpus"
-
-
-def _is_document_name(name: str) -> bool:
-    """extract.readers.is_document on a bare file name, without a Path object per file."""
-    dot = name.rfind(".")
-    if dot <= 0 or name[dot:].lower() not in SUPPORTED:
-        return False
-    return not (name[0] == "." or name.endswith(SIDECAR_SUFFIX) or name[:7].upper().startswith("SOURCES"))
-
-
-def file_stamp(f: CorpusFile) -> str:
-    """Size and mtime of the file and of its sidecar, as extract.pipeline.file_stamp gives them.
-
-    Raises OSError when the file cannot be stat'ed.
-    """
-    st = os.stat(f.path)
-    stamp = f"{st.st_size}:{st.st_mtime_ns}"
-    if f.sidecar:
-        try:
-            side = os.stat(f.sidecar)
-        except FileNotFoundError:
-            return stamp
-        stamp += f"/{side.st_size}:{side.st_mtime_ns}"
-    return stamp
 
 
 def doc_id(corpus: Path, path: Path) -> str:
@@ -200,7 +176,7 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
             todo.append((f.path, f.key))
             continue
         try:
-            unchanged = file_stamp(f) == known[f.key] or _same_content(db, f)
+            unchanged = file_stamp(f.path, f.sidecar) == known[f.key] or _same_content(db, f)
         except OSError as exc:
             report.failed[f.key] = f"cannot read file: {exc.strerror or exc}"
             continue
@@ -252,7 +228,7 @@ def _same_content(db, f: CorpusFile) -> bool:
 
     row = db.conn.execute("SELECT sha256 FROM documents WHERE id = ?", [f.key]).fetchone()
     if row and row[0] and row[0] == file_hash(Path(f.path)):
-        db["documents"].update(f.key, {"stamp": file_stamp(f)}, alter=True)  # touched, not changed
+        db["documents"].update(f.key, {"stamp": file_stamp(f.path, f.sidecar)}, alter=True)  # touched, not changed
         return True
     return False
 

@@ -213,14 +213,23 @@ def _unnamed_documents(db) -> list[dict]:
     """Documents without any Kamerstuk id: their ids from the primary-key index, then their rows."""
     ids = [r[0] for r in db.conn.execute(
         "SELECT id FROM documents d WHERE " + _UNNAMED)]
-    return [r for i in range(0, len(ids), 500) for r in db.query(
-        f"SELECT id, title, date FROM documents WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])]
+    return _query_in(db, "SELECT id, title, date FROM documents WHERE id", ids)
 
 
 def _dates(db, ids: set[str]) -> dict[str, str]:
-    ids = sorted(ids)
-    return {r[0]: r[1] for i in range(0, len(ids), 500) for r in db.conn.execute(
-        f"SELECT id, date FROM documents WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])}
+    return {r["id"]: r["date"] for r in _query_in(db, "SELECT id, date FROM documents WHERE id", sorted(ids))}
+
+
+IN_CHUNK = 500  # values per IN (...) list, well below SQLite's limit on bound parameters
+
+
+def _query_in(db, sql: str, values: list, after: str = "", params: tuple = ()) -> list[dict]:
+    """The rows of `sql IN (values) after`, asked IN_CHUNK values at a time."""
+    rows: list[dict] = []
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = values[i:i + IN_CHUNK]
+        rows += db.query(f"{sql} IN ({','.join('?' * len(chunk))}){after}", [*chunk, *params])
+    return rows
 
 
 def _match_description(context: str, candidates: list[dict], cited_by_date: str | None = None) -> str | None:
@@ -360,9 +369,7 @@ def _order(m: dict) -> tuple:
 
 
 def _mentions_of(db, keys: set[str]) -> list[dict]:
-    keys = sorted(keys)
-    return [m for i in range(0, len(keys), 500) for m in db.query(
-        _MENTIONS + f" WHERE m.motion_key IN ({','.join('?' * len(keys[i:i + 500]))})", keys[i:i + 500])]
+    return _query_in(db, _MENTIONS + " WHERE m.motion_key", sorted(keys))
 
 
 def _surnames(members: list[str]) -> set[str]:
@@ -377,7 +384,7 @@ def _find_group(groups: list[dict], motion_id: str | None, members: list[str]) -
         return None
     wanted = _surnames(members)
     for g in groups:
-        have = g["surnames"] if "surnames" in g else _surnames(g["members"])
+        have = g["surnames"]
         if motion_id and g["ids"] and motion_id not in g["ids"]:
             continue
         if wanted and have and (wanted <= have or have <= wanted):
@@ -392,7 +399,7 @@ def _motion_row(g: dict) -> dict:
     doc_row = next((m for m in ms if m["is_motion_document"]), None)
     motion_id = sorted(g["ids"])[0] if g["ids"] else None
     party = next((m["party"] for m in ms if m["party"]), None)
-    key = motion_id or "motie-" + "-".join(sorted(_surnames(g["members"]))).replace(" ", "_")
+    key = motion_id or "motie-" + "-".join(sorted(g["surnames"])).replace(" ", "_")
     return {
         "id": key,
         "kst_id": motion_id,
@@ -557,7 +564,7 @@ def _passage_texts(db) -> dict[str, list[tuple[str, str]]]:
     """The changed documents' passages, read once: (text, its words joined by spaces)."""
     texts: dict[str, list[tuple[str, str]]] = {}
     for r in db.query("SELECT document, text FROM passages WHERE document IN (SELECT id FROM changed_docs)"):
-        texts.setdefault(r["document"], []).append((r["text"], " ".join(re.findall(r"\w+", r["text"].lower()))))
+        texts.setdefault(r["document"], []).append((r["text"], _words(r["text"])))
     return texts
 
 
@@ -581,12 +588,10 @@ def _probe_candidates(db, new: list[dict], texts: dict) -> list[dict]:
             wanted |= {h[2] for h in hits}
     reporting = _reporting_passages(texts)
     words = sorted({w for norm, _ in reporting for w in norm.split()})
-    for i in range(0, len(words), 500):
-        chunk = words[i:i + 500]
-        wanted |= {r[0] for r in db.conn.execute(
-            f"SELECT commitment, probe FROM delivery_probes WHERE first_word IN ({','.join('?' * len(chunk))})"
-            " AND promised < ?" + outside, chunk + [latest])
-            if any(f" {r[1]} " in norm and any(r[1] in s for s in sentences) for norm, sentences in reporting)}
+    probes = _query_in(db, "SELECT commitment, probe FROM delivery_probes WHERE first_word", words,
+                       " AND promised < ?" + outside, (latest,))
+    wanted |= {r["commitment"] for r in probes if any(
+        f" {r['probe']} " in norm and any(r["probe"] in s for s in sentences) for norm, sentences in reporting)}
     return [rows[k] for k in sorted(wanted) if k in rows]
 
 
@@ -598,10 +603,15 @@ def _reporting_passages(texts: dict) -> list[tuple[str, list[str]]]:
     for ts in texts.values():
         for text, norm in ts:
             if _reports_done(text):
-                sentences = [" ".join(re.findall(r"\w+", s.lower())) for s in split(text) if _reports_done(s)]
+                sentences = [_words(s) for s in split(text) if _reports_done(s)]
                 if sentences:
                     out.append((f" {norm} ", sentences))
     return out
+
+
+def _words(text: str) -> str:
+    """A text's words in lower case, one space apart: what probes are compared with."""
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _better(db, best: dict, commitment: str) -> bool:

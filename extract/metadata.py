@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from extract.datafiles import load_yaml
 from extract.model import Document, Meta
 from extract.patterns import caseless, fold

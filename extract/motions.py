@@ -14,7 +14,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from extract.citations import find_references
 from extract.datafiles import load_yaml
 from extract.model import Document

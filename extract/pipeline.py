@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import yaml
@@ -14,6 +13,7 @@ import yaml
 from extract.language import annotate
 from extract.metadata import apply_overrides, extract_meta
 from extract.model import Document, ReadError
+from extract import readers
 from extract.readers import SIDECAR_SUFFIX, read
 from extract.structure import build
 
@@ -48,19 +48,8 @@ def file_hash(path: Path) -> str:
 
 
 def file_stamp(path: Path) -> str:
-    """Size and modification time of a document and its sidecar.
-
-    When the stamp is unchanged the file is taken as unchanged without
-    reading it, so an incremental run over a large corpus reads only what is new.
-    """
-    parts = []
-    for p in (path, sidecar_path(path)):
-        try:
-            st = os.stat(p)
-        except FileNotFoundError:
-            continue
-        parts.append(f"{st.st_size}:{st.st_mtime_ns}")
-    return "/".join(parts)
+    """The document's and its sidecar's size and mtime (see extract.readers.file_stamp)."""
+    return readers.file_stamp(str(path), str(sidecar_path(path)))
 
 
 def load_document(path: Path | str) -> Document:
@@ -80,8 +69,8 @@ def warm(lang: str = "nl") -> None:
     """Load what extraction loads lazily (the spaCy pipeline with its gazetteer
     matchers, the language classifier) in this process.
 
-    Called before worker processes are forked, they start with it loaded
-    instead of each building it again.
+    A process that forks workers after calling it gives them all of it loaded,
+    instead of each building it again (the tests use it so).
     """
     from extract.language import warm as warm_language
     from extract.nlp import get_nlp

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from extract.datafiles import load_yaml
 
-
 _DATA = Path(__file__).with_name("abbreviations.yaml")
 
 # A candidate boundary: sentence-final punctuation (optionally closing quotes,

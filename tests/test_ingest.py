@@ -151,7 +151,7 @@ def test_corpus_scan_keys_subfolders_and_refuses_links_out(corpus, tmp_path):
     hidden files, sidecars and unknown formats are not documents, a link out is refused."""
     from pathlib import Path
 
-    from extract.ingest import _is_document_name, corpus_files
+    from extract.ingest import corpus_files
     from extract.readers import is_document
 
     letter = next(corpus.glob("000_*.txt"))
@@ -170,9 +170,9 @@ def test_corpus_scan_keys_subfolders_and_refuses_links_out(corpus, tmp_path):
     keys = [f.key for f in files]
     assert keys == sorted(p.name for p in corpus.glob("0*.txt")) + ["2024/q1/brief.TXT", "binnen.txt"]
     assert refused == {"link.txt": "symbolic link points outside the corpus"}
-    for name in ("a.txt", "a.PDF", "a.meta.yaml", ".a.txt", "sources.txt", "a.tar.gz", "a.", "a..html", "README",
-                 "sourceß.txt", "ſources.md", "Sources-2024.pdf"):
-        assert _is_document_name(name) == is_document(Path(name)), name
+    names = ("a.txt", "a.PDF", "a.meta.yaml", ".a.txt", "sources.txt", "a.tar.gz", "a.", "a..html", "README",
+             "sourceß.txt", "ſources.md", "Sources-2024.pdf")
+    assert [n for n in names if is_document(Path(n))] == ["a.txt", "a.PDF", "a..html"]
 
 
 def test_editing_only_the_sidecar_reingests_the_document(corpus, tmp_path):

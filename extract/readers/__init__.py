@@ -5,6 +5,7 @@ extension lies or is missing, from its first bytes.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from extract.model import RawDocument, ReadError
@@ -20,10 +21,35 @@ MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 def is_document(path: Path) -> bool:
     """A corpus file we should read (not a sidecar, not hidden, known extension)."""
-    name = path.name
-    if name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name.upper().startswith("SOURCES"):
+    return is_document_name(path.name)
+
+
+def is_document_name(name: str) -> bool:
+    """is_document on a bare file name: the corpus scan asks it of every file, so
+    it makes no Path object."""
+    dot = name.rfind(".")
+    if dot <= 0 or name[dot:].lower() not in SUPPORTED:
         return False
-    return path.suffix.lower() in SUPPORTED
+    # an upper case is never shorter: the first seven characters decide 'SOURCES'
+    return not (name[0] == "." or name.endswith(SIDECAR_SUFFIX) or name[:7].upper().startswith("SOURCES"))
+
+
+def file_stamp(path: str, sidecar: str | None) -> str:
+    """Size and modification time of a document file and of its sidecar, if there is one.
+
+    When the stamp is unchanged the file is taken as unchanged without
+    reading it, so an incremental run over a large corpus reads only what is
+    new. Raises OSError when the document itself cannot be stat'ed.
+    """
+    st = os.stat(path)
+    stamp = f"{st.st_size}:{st.st_mtime_ns}"
+    if sidecar:
+        try:
+            side = os.stat(sidecar)
+        except FileNotFoundError:
+            return stamp
+        stamp += f"/{side.st_size}:{side.st_mtime_ns}"
+    return stamp
 
 
 def sniff(path: Path) -> str:
