@@ -149,15 +149,24 @@ def stage_build(work: Path, n: int, extra: list[str]) -> dict:
         generate(folder, n, sources(extra), pdf_share=0.1)
     out = {"documents": n}
     for workers in (1, 2):
-        db = work / f"build-{workers}.db"
-        for p in work.glob(f"build-{workers}.db*"):
-            p.unlink()
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "extract.cli", "build", "--corpus", str(folder), "--db", str(db),
-                        "--workers", str(workers), "--quiet"], check=True, cwd=ROOT)
+        _wait_for(_fresh_build(folder, work / f"build-{workers}.db", workers))
         out[f"docs_per_s_{workers}w"] = round(n / (time.perf_counter() - start), 2)
     out["speedup_2w"] = round(out["docs_per_s_2w"] / out["docs_per_s_1w"], 2)
     return out
+
+
+def _fresh_build(folder: Path, db: Path, workers: int) -> subprocess.Popen:
+    """`kb build` of `folder` into a new `db` (an old one and its WAL files go first), started."""
+    for p in db.parent.glob(db.name + "*"):
+        p.unlink()
+    return subprocess.Popen([sys.executable, "-m", "extract.cli", "build", "--corpus", str(folder), "--db", str(db),
+                             "--workers", str(workers), "--quiet"], cwd=ROOT)
+
+
+def _wait_for(proc: subprocess.Popen) -> None:
+    if proc.wait():
+        raise SystemExit(f"kb build failed with exit code {proc.returncode}")
 
 
 # --- memory ----------------------------------------------------------------------
@@ -166,26 +175,21 @@ def stage_memory(work: Path, n: int, extra: list[str]) -> dict:
     """Peak memory of a fresh `kb build` of `n` synthetic documents with 2 workers.
 
     RSS is sampled over the whole process tree (the writer and its workers), as
-    the machine sees it; each process's own peak is reported too. Halfway and end
-    samples of the writer show whether memory grows with the number of files.
+    the machine sees it. The writer's own RSS halfway and at the end shows
+    whether memory grows with the number of files.
     """
     folder = work / f"memory-{n}"
     if not folder.exists():
         generate(folder, n, sources(extra), seed=n)
-    db = work / f"memory-{n}.db"
-    for p in work.glob(f"memory-{n}.db*"):
-        p.unlink()
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "extract.cli", "build", "--corpus", str(folder), "--db", str(db),
-                             "--workers", "2", "--quiet"], cwd=ROOT)
+    proc = _fresh_build(folder, work / f"memory-{n}.db", workers=2)
     samples = []  # (seconds, tree MB, writer MB)
     while proc.poll() is None:
         tree = _tree_rss(proc.pid)
         if tree:
             samples.append((time.perf_counter() - start, sum(tree.values()), tree.get(proc.pid, 0.0)))
         time.sleep(0.25)
-    if proc.returncode:
-        raise SystemExit(f"kb build failed with exit code {proc.returncode}")
+    _wait_for(proc)
     wall = time.perf_counter() - start
     writer = [w for _, _, w in samples]
     return {"documents": n, "docs_per_s": round(n / wall, 1),
