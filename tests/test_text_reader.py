@@ -101,7 +101,9 @@ def test_cp1252_and_double_encoded_text_decode_to_proper_accents(tmp_path):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["Coördinatie", "CoÃ¶rdinatie", "ﬁnanciën", "e\u0301", "\x1b[31m", "\x85", "\x00",
-                                 "â€™", "Ã©", "Ã ", "Â ", "a", " ", "\n", "\n\n", "plain text", "\t", "€", "İ"]), max_size=20))
+                                 "â€™", "Ã©", "Ã ", "Â ", "a", " ", "\n", "\n\n", "plain text", "\t", "€", "İ",
+                                 "ГўВЂВ™", "œ", "×²", "ØŸ", "√±", "é", "É", "\r\n", "plain text of some length"]),
+                max_size=20))
 def test_fast_mojibake_repair_agrees_with_ftfy(parts):
     from extract.readers.decode import _ftfy, fix_text
 

@@ -47,26 +47,49 @@ def fix_text(text: str) -> str:
     a line it would leave alone, or only compose to NFC, skips it (`_untouched`),
     so the result is ftfy's at a fraction of the cost.
     """
-    out, pending = [], []
-    lines = text.split("\n")
-    # Every alternative of ftfy's BADNESS_RE holds a non-ASCII character, and one
-    # anchors at the start ('^Ã '); the others match in a line only where they match
-    # in the whole text. So one search over the lines with non-ASCII characters
-    # (newlines kept around them) clears every line.
-    suspect = "\n".join(line for line in lines if not line.isascii())
+    suspect = _around_non_ascii(text)
     clean = not suspect or (not is_bad(f"\n{suspect}\n") and not _BAD_LINE_START.search(suspect))
-    for line in lines:
+    out, pending = [], []
+    for line in _lines(text):
         plain = _untouched(line, clean)
         if plain is None:
             pending.append(line)
             continue
         if pending:
-            out.append(_ftfy("\n".join(pending) + "\n"))
+            out.append(_ftfy("".join(pending)))
             pending = []
-        out.append(plain + "\n")
+        out.append(plain)
     if pending:
-        out.append(_ftfy("\n".join(pending) + "\n"))
-    return "".join(out)[:-1]
+        out.append(_ftfy("".join(pending)))
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    """`text` cut after each newline, as ftfy cuts it: a line's check sees its newline."""
+    *full, last = text.split("\n")
+    return [line + "\n" for line in full] + ([last] if last else [])
+
+
+# Every alternative of ftfy's BADNESS_RE holds a non-ASCII character and spans at
+# most six characters; one anchors at the start ('^Ã '), the others match in a line
+# only where they match in the whole text. So a match lies within five characters
+# of a non-ASCII one, and one search over those stretches (newlines between them)
+# clears every line. A stretch's cut edge can only add a false alarm, which costs
+# time (ftfy then looks at each line), never a missed repair.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_REACH = 5
+
+
+def _around_non_ascii(text: str) -> str:
+    """The stretches of `text` within `_REACH` characters of a non-ASCII one, newline-joined."""
+    stretches: list[list[int]] = []
+    for m in _NON_ASCII.finditer(text):
+        start, end = max(0, m.start() - _REACH), m.end() + _REACH
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = end
+        else:
+            stretches.append([start, end])
+    return "\n".join(text[s:e] for s, e in stretches)
 
 
 def _ftfy(text: str) -> str:
@@ -84,7 +107,7 @@ def _ftfy(text: str) -> str:
 # Characters one of ftfy's fixers (other than the encoding repair) acts on.
 _TOUCHED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(set(CONTROL_CHARS) | set(LIGATURES)))
                       + "\x1b\x80-\x9f\ud800-\udfff]")
-_PRINTABLE_ASCII = re.compile(r"[\t\r\x20-\x7e]*")
+_PRINTABLE_ASCII = re.compile(r"[\t\n\r\x20-\x7e]*")
 
 
 _BAD_LINE_START = re.compile("^[ÃÂ] ", re.M)
