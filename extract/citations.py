@@ -17,7 +17,7 @@ from pathlib import Path
 
 from extract.datafiles import load_yaml
 from extract.model import Document
-from extract.patterns import expand
+from extract.patterns import Gates, expand
 
 _DATA = Path(__file__).with_name("citations.yaml")
 
@@ -177,11 +177,9 @@ def find_references(text: str) -> list[dict]:
     """
     taken: list[tuple[int, int]] = []
     found: list[dict] = []
-    gates: dict[re.Pattern, bool] = {}
+    gates = Gates(text)
     for kind, form, rx, gate in _patterns():
-        if gate not in gates:
-            gates[gate] = gate.search(text) is not None
-        if not gates[gate]:
+        if not gates.open(gate):
             continue
         for m in rx.finditer(text):
             start, end = m.start(), m.end()

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 
 from extract.citations import eu_url, extract_citations, find_references, kst_url
+from extract.patterns import Gates
 
 
 def ids(text: str, kind: str | None = "kst") -> list[str]:
     return sorted({r["id"] for r in find_references(text) if kind is None or r["kind"] == kind})
 
 
-@pytest.mark.parametrize("text, expected", [
+KAMERSTUK_FORMS = [
     ("Kamerstuk 21 501-02, nr. 2602.", ["kst-21501-02-2602"]),
     ("(Kamerstukken 29 477 en 32 805, nr. 794)", ["kst-29477-794", "kst-32805-794"]),
     ("Kamerstukken 33 009, 32 637 en 31 288, nr. 117", ["kst-31288-117", "kst-32637-117", "kst-33009-117"]),
@@ -29,23 +30,35 @@ def ids(text: str, kind: str | None = "kst") -> list[str]:
     ("Jaarverslag - 34775-XVI-129", ["kst-34775-XVI-129"]),
     ("Kamerstukken II 2009/10, 32 123 XVI, nr. 30", ["kst-32123-XVI-30"]),
     ("zie https://zoek.officielebekendmakingen.nl/kst-36200-V-50.html", ["kst-36200-V-50"]),
-])
-def test_kamerstuk_forms(text, expected):
-    assert ids(text) == expected
-
-
-@pytest.mark.parametrize("text, expected", [
+]
+SPLIT_FORMS = [
     # A number split over lines by the PDF layout, and a hyphenated label.
     ("Defensie Industrie Strategie, Kamerstuk \n31 125, nr. 123.", ["kst-31125-123"]),
     ("Kamerstuk 21 501-\n02, nr. 2602", ["kst-21501-02-2602"]),
     ("leveringszekerheid, Kamer- stukken 29 477 en 32 805, nr. 794.", ["kst-29477-794", "kst-32805-794"]),
     ("Innovatie en Impact (Kamerstukken 33 009, 32 637 en 31 288, \nnr. 117), werkt", ["kst-31288-117", "kst-32637-117", "kst-33009-117"]),
-])
+]
+OTHER_FORMS = [
+    "Kamerbrief Vestigingsklimaat (2022Z19558) Strategische Agenda (2022D41854)",
+    "Handelingen II 2022/23, nr. 26, item 10", "Aanhangsel van de Handelingen II 2019/20, nr. 1234",
+    "zie h-tk-20172018-70-12", "COM(2023) 160 final", "SWD(2022) 41", "JOIN(2023) 20", "C(2023) 6689 final",
+    "COM/2023/160", "COM(2021) 726/727", "ST 16298/22", "Raadsdocument 9012/23 REV 1", "CELEX:32023R1781",
+    "52023PC0160", "Verordening (EU) 2023/1781", "Regulation (EC) No 1907/2006", "Richtlijn (EU) 2022/2555",
+    "Verordening (EEG) nr. 2658/87", "BNC-fiche Mededeling Europese Normalisatiestrategie", "BNC Fiche EU Chips Act",
+]
+
+
+@pytest.mark.parametrize("text, expected", KAMERSTUK_FORMS)
+def test_kamerstuk_forms(text, expected):
+    assert ids(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", SPLIT_FORMS)
 def test_numbers_split_by_layout(text, expected):
     assert ids(text) == expected
 
 
-@pytest.mark.parametrize("text", [
+NOT_KAMERSTUKKEN = [
     "Kamerstuk 2022D41854; Strategische agenda",
     "zaak 2022Z24775 is geagendeerd",
     "Den Haag, 12 mei 2023 en 12-05-2023",
@@ -58,9 +71,23 @@ def test_numbers_split_by_layout(text, expected):
     "de Raad Algemene Zaken (21501-02) en Begroting Buitenlandse Zaken (36410-V)",
     "tussen 20.000-30.000 ton",
     "ISSN 0921 - 7371",
-])
+]
+
+
+@pytest.mark.parametrize("text", NOT_KAMERSTUKKEN)
 def test_no_false_kamerstukken(text):
     assert ids(text) == []
+
+
+def test_gates_only_skip_texts_that_hold_no_reference():
+    """Each pattern's gate is something every match contains: without the gates
+    (every pattern tried on every text) each form gives the same references."""
+    texts = [t for t, _ in KAMERSTUK_FORMS + SPLIT_FORMS] + NOT_KAMERSTUKKEN + OTHER_FORMS
+    gated = [find_references(t) for t in texts]
+    assert all(gated[: len(KAMERSTUK_FORMS + SPLIT_FORMS)]) and all(gated[-len(OTHER_FORMS):])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Gates, "open", lambda self, *gates: True)
+        assert [find_references(t) for t in texts] == gated
 
 
 def test_document_and_case_numbers_are_their_own_kind():
