@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.datafiles import load_yaml
-from extract.patterns import caseless, fold
+from extract.patterns import Gates, caseless, fold
 
 
 @dataclass
@@ -49,41 +49,56 @@ YEAR = r"(?:19[5-9]\d|20\d\d|21\d\d)"
 
 
 @lru_cache(maxsize=1)
-def _grammar() -> list[tuple[str, re.Pattern]]:
-    """(rule name, pattern), most specific first; every pattern is case-insensitive."""
+def _grammar() -> list[tuple[str, re.Pattern, tuple[re.Pattern, ...]]]:
+    """(rule name, pattern, gates), most specific first; every pattern is case-insensitive.
+
+    A rule runs only on a text where each of its gates occurs (`patterns.Gates`):
+    a month name, a year, 'reces', 'kwartaal' ... Most passages name no date, and
+    the full patterns, which open with a word boundary or an optional modifier,
+    cost a try at every position.
+    """
     d = data()
     months, seasons, ords = _alt(d["months"]), _alt(d["seasons"]), _alt(d["ordinals"])
     yw = _alt(d["year_words"])
     year_ref = rf"(?:(?:van\s+|of\s+)?(?P<year>{YEAR})|(?:van\s+)?(?P<yword>{yw}))"
     mod = r"(?P<mod>begin|start|medio|halverwege|eind|einde|end|early|mid|late|the\s+end\s+of|the\s+beginning\s+of)"
+    gate = {name: caseless(p) for name, p in {
+        "vague": _alt(d["vague"]), "month": months, "season": seasons, "year": YEAR, "year_word": yw,
+        "year_ref": rf"{YEAR}|{yw}", "year_ref_or_later": rf"{YEAR}|{yw}|later", "mod": "begin|start|medio|halverwege|eind|end|early|mid|late",
+        "numeric_date": r"\d[-/.]\d{1,2}[-/.]", "q": "q[1-4]", "quarter": "kwartaal|quarter", "half": "helft|half",
+        "recess": "reces", "year_noun": "jaar|year", "within": "binnen|within", "month_noun": "maand|month",
+    }.items()}
     rules = [
-        ("vague", rf"\b(?:{_alt(d['vague'])})\b"),
-        ("date", rf"\b(?P<day>[0-3]?\d)(?:e|ste|de)?\s+(?P<month>{months})\.?(?:\s+(?P<year>{YEAR}))?\b"),
-        ("date_en", rf"\b(?P<month>{months})\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>{YEAR})\b"),
-        ("numeric_date", rf"\b(?P<day>[0-3]?\d)[-/.](?P<month>[01]?\d)[-/.](?P<year>{YEAR})\b"),
-        ("quarter", rf"\b(?:{mod}\s+)?Q(?P<q>[1-4])(?:[\s-]+(?P<year>{YEAR})|\s+(?P<yword>{yw}))?\b"),
+        ("vague", rf"\b(?:{_alt(d['vague'])})\b", ["vague"]),
+        ("date", rf"\b(?P<day>[0-3]?\d)(?:e|ste|de)?\s+(?P<month>{months})\.?(?:\s+(?P<year>{YEAR}))?\b", ["month"]),
+        ("date_en", rf"\b(?P<month>{months})\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>{YEAR})\b",
+         ["month", "year"]),
+        ("numeric_date", rf"\b(?P<day>[0-3]?\d)[-/.](?P<month>[01]?\d)[-/.](?P<year>{YEAR})\b",
+         ["year", "numeric_date"]),
+        ("quarter", rf"\b(?:{mod}\s+)?Q(?P<q>[1-4])(?:[\s-]+(?P<year>{YEAR})|\s+(?P<yword>{yw}))?\b", ["q"]),
         ("quarter_words", rf"\b(?:{mod}\s+(?:van\s+)?)?(?:het\s+|the\s+)?(?P<ord>{ords})\s+(?:kwartaal|quarter)"
-                          rf"(?:\s+{year_ref})?"),
+                          rf"(?:\s+{year_ref})?", ["quarter"]),
         ("half", rf"\b(?:de\s+|the\s+)?(?P<ord>eerste|tweede|first|second)\s+(?:helft|half)(?:\s+(?:van|of))?"
-                 rf"(?:\s+{year_ref})?"),
+                 rf"(?:\s+{year_ref})?", ["half"]),
         ("recess", r"\b(?P<prep>voor|vóór|na|tijdens|rond|before|after)?\s*(?:het\s+)?"
-                   rf"(?P<recess>{_alt(d['recesses'])})[-\s]?reces(?:\s+(?:van\s+)?(?P<year>{YEAR}))?"),
+                   rf"(?P<recess>{_alt(d['recesses'])})[-\s]?reces(?:\s+(?:van\s+)?(?P<year>{YEAR}))?", ["recess"]),
         ("season", r"\b(?:(?P<prep>voor|vóór|na|tot|rond|in|tijdens|vanaf|by|before|after|in|during)\s+)?"
                    r"(?:(?P<det>de|het|dit|deze|komend|komende|volgend|aankomend|aankomende|afgelopen|the|this|next)\s+)?"
-                   rf"(?P<season>{seasons})(?:\s+(?:van\s+|of\s+)?(?P<year>{YEAR}))?\b"),
+                   rf"(?P<season>{seasons})(?:\s+(?:van\s+|of\s+)?(?P<year>{YEAR}))?\b", ["season"]),
         ("month", rf"\b(?:{mod}\s+|(?P<prep>per|in|voor|vóór|uiterlijk|vanaf|by|before)\s+)?(?P<month>{months})"
-                  rf"(?:\s+(?:van\s+)?(?:(?P<year>{YEAR})|(?P<yword>{yw})))?\b"),
-        ("year_part", rf"\b{mod}\s+(?:van\s+|of\s+)?(?:{year_ref})"),
+                  rf"\.?(?:\s+(?:van\s+)?(?:(?P<year>{YEAR})|(?P<yword>{yw})))?\b", ["month"]),
+        ("year_part", rf"\b{mod}\s+(?:van\s+|of\s+)?(?:{year_ref})", ["mod", "year_ref"]),
         ("end_of_year", r"\b(?:voor|vóór|tegen|aan|by|before)?\s*(?:het\s+|the\s+)?(?:einde?|end)\s+(?:van\s+|of\s+)"
-                        r"(?:het\s+|dit\s+|the\s+|this\s+)?(?:jaar|year)\b"),
+                        r"(?:het\s+|dit\s+|the\s+|this\s+)?(?:jaar|year)\b", ["year_noun"]),
         ("course_of_year", rf"\b(?:later\s+dit\s+jaar|later\s+this\s+year|(?:in\s+de\s+loop\s+van|in|voor|vóór|"
-                           rf"uiterlijk|per|tot|vanaf|rond|by|in|before|until)\s+(?:{year_ref}))"),
-        ("bare_yword", rf"\b(?P<yword>{yw})\b"),
+                           rf"uiterlijk|per|tot|vanaf|rond|by|in|before|until)\s+(?:{year_ref}))",
+         ["year_ref_or_later"]),
+        ("bare_yword", rf"\b(?P<yword>{yw})\b", ["year_word"]),
         ("within", rf"\bbinnen\s+(?P<n>\d+|{_alt(d['numbers'])})\s+(?P<unit>{_alt(d['units'])})\b|"
-                   rf"\bwithin\s+(?P<n2>\d+|{_alt(d['numbers'])})\s+(?P<unit2>{_alt(d['units'])})\b"),
-        ("month_word", r"\b(?P<which>deze|volgende|komende|this|next)\s+(?:maand|month)\b"),
+                   rf"\bwithin\s+(?P<n2>\d+|{_alt(d['numbers'])})\s+(?P<unit2>{_alt(d['units'])})\b", ["within"]),
+        ("month_word", r"\b(?P<which>deze|volgende|komende|this|next)\s+(?:maand|month)\b", ["month_noun"]),
     ]
-    return [(name, caseless(p)) for name, p in rules]  # they read fold(text)
+    return [(name, caseless(p), tuple(gate[g] for g in gates)) for name, p, gates in rules]  # they read fold(text)
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +116,10 @@ def find_timexes(text: str, anchor: dt.date | None = None, lang: str = "nl") -> 
     found: list[Timex] = []
     taken: list[tuple[int, int]] = []
     folded = fold(text)
-    for name, pattern in _grammar():
+    gates = Gates(folded)
+    for name, pattern, needs in _grammar():
+        if not gates.open(*needs):
+            continue
         for m in pattern.finditer(folded):
             s, e = m.span()
             s += len(m.group(0)) - len(m.group(0).lstrip())

@@ -4,12 +4,13 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from extract.patterns import Gates
 from extract.temporal import find_timexes, parse, recess_start, timex_start
 
 MAY_2023 = dt.date(2023, 5, 12)
 
 
-@pytest.mark.parametrize("text,value,due", [
+EXPRESSIONS = [
     ("12 mei 2023", "2023-05-12", "2023-05-12"),
     ("uiterlijk 1 september 2023", "2023-09-01", "2023-09-01"),
     ("28-10-2016", "2016-10-28", "2016-10-28"),
@@ -41,11 +42,30 @@ MAY_2023 = dt.date(2023, 5, 12)
     ("in Q4 2023", "2023-Q4", "2023-12-31"),
     ("by spring 2024", "2024-SP", "2024-06-20"),
     ("early 2025", "2025", "2025-03-31"),
-])
+    ("sept. 2024", "2024-09", "2024-09-30"),
+]
+MORE = ["Op 17 oktober jl. is uw Kamer geïnformeerd.", "voor het mei-reces", "op korte termijn", "as soon as possible",
+        "June 5, 2024", "5-6-2024", "Q2-2025", "het laatste kwartaal", "de tweede helft van volgend jaar",
+        "na het kerstreces", "in the first half of next year", "halverwege 2026", "uiterlijk in het najaar van 2024",
+        "binnen drie weken", "within two months", "volgende maand", "eind JANUARI", "per 1 jan. 2025", "eind okt. 2024"]
+
+
+@pytest.mark.parametrize("text,value,due", EXPRESSIONS)
 def test_expression_value_and_due(text, value, due):
     t = parse(text, MAY_2023)
     assert t is not None, text
     assert (t.value, t.due) == (value, due)
+
+
+def test_gates_only_skip_texts_without_a_deadline():
+    """A rule's gates are words every match holds: without them (every rule tried
+    on every text) each expression is read the same."""
+    texts = [t for t, _, _ in EXPRESSIONS] + MORE
+    gated = [find_timexes(t, MAY_2023) for t in texts]
+    assert all(gated)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Gates, "open", lambda self, *gates: True)
+        assert [find_timexes(t, MAY_2023) for t in texts] == gated
 
 
 def test_recess_resolves_against_the_document_date():
