@@ -17,7 +17,8 @@ from pathlib import Path
 
 from extract.datafiles import load_yaml
 from extract.model import Document
-from extract.patterns import Gates, expand
+from extract.patterns import expand
+from extract.prefilter import Gates
 
 _DATA = Path(__file__).with_name("citations.yaml")
 

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import plain_norm
+from extract.prefilter import Prefiltered
 
 if TYPE_CHECKING:
     from extract.nlp import Hit
@@ -143,8 +144,8 @@ def _ocr_fixes() -> list[tuple[re.Pattern, str]]:
 
 
 @lru_cache(maxsize=1)
-def _candidate_res() -> list[re.Pattern]:
-    return [re.compile(p) for p in rules()["new_measure_patterns"]]
+def _candidate_res() -> list[Prefiltered]:
+    return [Prefiltered(re.compile(p)) for p in rules()["new_measure_patterns"]]
 
 
 @lru_cache(maxsize=1)
@@ -174,9 +175,9 @@ def link_measure(name: str) -> str | None:
 def _coordinated(text: str, found: list[dict]) -> list[dict]:
     """Measures named by a cue plus a list: 'IPCEI's voor halfgeleiders, waterstof en cloud'."""
     glue, out = re.compile(rules()["coordination_glue"]), []
-    for rule in rules()["coordinations"]:
+    for rule, cue_re in zip(rules()["coordinations"], _coordination_cues()):
         members = [m for m in found if m["type"] == rule["type"]]
-        for cue in re.finditer(rule["cue"], text):
+        for cue in cue_re.finditer(text):
             pos = cue.end()
             for m in members:
                 if m["start"] < pos:
@@ -190,6 +191,11 @@ def _coordinated(text: str, found: list[dict]) -> list[dict]:
                     "surface": m["surface"], "start": m["start"], "end": m["end"], "is_new": True})
                 pos = m["end"]
     return out
+
+
+@lru_cache(maxsize=1)
+def _coordination_cues() -> list[Prefiltered]:
+    return [Prefiltered(re.compile(rule["cue"])) for rule in rules()["coordinations"]]
 
 
 def _exact_measure(name: str) -> str | None:
@@ -222,11 +228,11 @@ def _candidates(text: str, taken: list[tuple[int, int]]) -> list[dict]:
 
 
 @lru_cache(maxsize=1)
-def _person_re() -> re.Pattern:
+def _person_re() -> Prefiltered:
     cues = "|".join(re.escape(c) for c in sorted(rules()["person_cues"], key=len, reverse=True))
     particle = r"(?:(?:van|de|der|den|ter|ten|te|in ’t|in 't|Van|De|Ter|Ten)\s+){0,3}"
     name = r"[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)?"
-    return re.compile(rf"\b(?:{cues})\s+((?:[A-Z]\.\s?)*{particle}{name})(?:\s+en\s+({particle}{name}))?")
+    return Prefiltered(re.compile(rf"\b(?:{cues})\s+((?:[A-Z]\.\s?)*{particle}{name})(?:\s+en\s+({particle}{name}))?"))
 
 
 @lru_cache(maxsize=1)
@@ -252,8 +258,8 @@ def _people(text: str) -> list[dict]:
 
 
 @lru_cache(maxsize=1)
-def _heading_re() -> re.Pattern:
-    return re.compile(rules()["person_heading"], re.M)
+def _heading_re() -> Prefiltered:
+    return Prefiltered(re.compile(rules()["person_heading"], re.M))
 
 
 def _heading_people(text: str) -> list[dict]:

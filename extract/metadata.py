@@ -16,6 +16,7 @@ from pathlib import Path
 from extract.datafiles import load_yaml
 from extract.model import Document, Meta
 from extract.patterns import caseless, fold
+from extract.prefilter import Prefiltered
 
 _DATA = Path(__file__).with_name("metadata.yaml")
 _HEAD_PASSAGES = 12
@@ -179,9 +180,9 @@ def document_type(doc: Document) -> str:
 
 
 @lru_cache(maxsize=1)
-def _type_rules() -> list[tuple[str, list[re.Pattern]]]:
+def _type_rules() -> list[tuple[str, list[Prefiltered]]]:
     """metadata.yaml's type cues, case-insensitive, compiled once (they read fold(head))."""
-    return [(rule["type"], [caseless(p, re.M | re.S) for p in rule["head"]]) for rule in _data()["types"]]
+    return [(rule["type"], [Prefiltered(caseless(p, re.M | re.S)) for p in rule["head"]]) for rule in _data()["types"]]
 
 
 def title(doc: Document) -> str | None:

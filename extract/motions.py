@@ -18,6 +18,7 @@ from extract.citations import find_references
 from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import expand
+from extract.prefilter import Prefiltered
 from extract.sentences import split_spans
 
 _DATA = Path(__file__).with_name("motions.yaml")
@@ -83,8 +84,8 @@ def _find_mentions(text: str) -> list[dict]:
     """Motion mentions in one text: {start, end, members, party, cs}."""
     taken: list[tuple[int, int]] = []
     out = []
-    for template in _data()["mention_patterns"]:
-        for m in _rx(template).finditer(text):
+    for pattern in _mention_res():
+        for m in pattern.finditer(text):
             start = m.start()
             if any(s < m.end() and start < e for s, e in taken):
                 continue
@@ -102,6 +103,11 @@ def _find_mentions(text: str) -> list[dict]:
             taken.append((start, end))
             out.append({"start": start, "end": end, "members": members, "party": party, "cs": bool(gd.get("cs"))})
     return sorted(out, key=lambda x: x["start"])
+
+
+@lru_cache(maxsize=1)
+def _mention_res() -> list[Prefiltered]:
+    return [Prefiltered(_rx(template)) for template in _data()["mention_patterns"]]
 
 
 def _sentence_span(spans: list[tuple[int, int]], offset: int, length: int) -> tuple[int, int]:

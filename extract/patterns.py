@@ -98,26 +98,3 @@ def _has_top_level_bar(pattern: str) -> bool:
         i += 1
     return False
 
-
-class Gates:
-    """Whether each gate pattern occurs in one text, each searched for at most once.
-
-    A grammar's full patterns often start with a word boundary or an optional
-    group, so the engine tries them at every position; a gate is a cheap pattern
-    every match contains, starting with a literal the engine scans for. Several
-    rules share a gate, so the answer is kept per text.
-    """
-
-    def __init__(self, text: str):
-        self.text = text
-        self._seen: dict[re.Pattern, bool] = {}
-
-    def open(self, *gates: re.Pattern) -> bool:
-        """True if every one of `gates` occurs in the text."""
-        for gate in gates:
-            hit = self._seen.get(gate)
-            if hit is None:
-                hit = self._seen[gate] = gate.search(self.text) is not None
-            if not hit:
-                return False
-        return True

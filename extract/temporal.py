@@ -19,7 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.datafiles import load_yaml
-from extract.patterns import Gates, caseless, fold
+from extract.patterns import caseless, fold
+from extract.prefilter import Gates
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from extract.citations import eu_url, extract_citations, find_references, kst_url
-from extract.patterns import Gates
+from extract.prefilter import Gates
 
 
 def ids(text: str, kind: str | None = "kst") -> list[str]:

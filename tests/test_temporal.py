@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from extract.patterns import Gates
+from extract.prefilter import Gates
 from extract.temporal import find_timexes, parse, recess_start, timex_start
 
 MAY_2023 = dt.date(2023, 5, 12)
