@@ -17,7 +17,7 @@ from typing import Iterable, NamedTuple
 import numpy
 import simplemma
 import spacy
-from spacy.attrs import LEMMA, NORM, ORTH
+from spacy.attrs import IDX, LEMMA, LENGTH, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
@@ -85,9 +85,18 @@ NOT_FOR_HITS = ("kamerkb_sentences", "kamerkb_merger")
 
 
 def gazetteer_hits(texts: list[str], lang: str = "nl") -> list[list[Hit]]:
-    """Every gazetteer match (doc.spans['gazetteer']) of each text, nested ones too."""
-    return [[Hit(sp.start_char, sp.end_char, sp.label_, sp.kb_id_, len(sp)) for sp in doc.spans[SPAN_KEY]]
-            for doc in pipe(texts, lang=lang, disable=NOT_FOR_HITS)]
+    """Every gazetteer match (what doc.spans['gazetteer'] holds) of each text, nested ones too.
+
+    The ruler is asked for its matches directly: the Span objects and doc.ents
+    its component makes for spaCy users would be dropped here at once.
+    """
+    ruler = get_nlp(lang).get_pipe("gazetteer_ruler")
+    out = []
+    for doc in pipe(texts, lang=lang, disable=(*NOT_FOR_HITS, "gazetteer_ruler")):
+        bounds = doc.to_array([IDX, LENGTH]).tolist()
+        out.append([Hit(bounds[s][0], sum(bounds[e - 1]), label, kb_id, e - s)
+                    for s, e, label, kb_id in ruler.matches(doc)])
+    return out
 
 
 def _base_pipeline(lang: str, model: str | None) -> Language:
@@ -270,24 +279,28 @@ class GazetteerRuler:
                 matcher.add(key, list(docs.values()))
 
     def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, start, end, label=label, kb_id=eid) for start, end, label, eid in self.matches(doc)]
+        doc.spans[SPAN_KEY] = spans
+        doc.ents = spacy.util.filter_spans([s for s in spans if s.label_ != "region"])
+        return doc
+
+    def matches(self, doc: Doc) -> list[tuple[int, int, str, str]]:
+        """(start token, end token, type, entity id) of every match in `doc`, nested ones too."""
         vocab_strings = doc.vocab.strings
-        seen, spans = set(), []
+        seen, found = set(), []
         for matcher in (self.exact, self.norm, self.lemma):
             for key, start, end in matcher(doc):
                 eid = vocab_strings[key]
                 if (eid, start, end) in seen or not self._case_ok(eid, doc[start]):
                     continue
                 seen.add((eid, start, end))
-                spans.append(Span(doc, start, end, label=self.types[eid], kb_id=eid))
-        spans += self._compounds(doc, {(s.start, s.end) for s in spans})
-        doc.spans[SPAN_KEY] = spans
-        doc.ents = spacy.util.filter_spans([s for s in spans if s.label_ != "region"])
-        return doc
+                found.append((start, end, self.types[eid], eid))
+        return found + self._compounds(doc, {(start, end) for start, end, _, _ in found})
 
     def _case_ok(self, eid: str, token) -> bool:
         return (eid, token.norm_) not in self.cased or token.text[:1].isupper()
 
-    def _compounds(self, doc: Doc, taken: set) -> list[Span]:
+    def _compounds(self, doc: Doc, taken: set) -> list[tuple[int, int, str, str]]:
         """Dutch compounds with a product as first part: 'siliciumproductie' -> silicium.
 
         Whether a word is such a compound depends on its form alone, so it is
@@ -301,7 +314,7 @@ class GazetteerRuler:
         for i, orth in enumerate(orths):
             found = cache[orth]
             if found and (i, i + 1) not in taken:
-                out += [Span(doc, i, i + 1, label=label, kb_id=eid) for label, eid in found]
+                out += [(i, i + 1, label, eid) for label, eid in found]
         return out
 
     def _compound_of(self, text: str) -> tuple[tuple[str, str], ...]:
