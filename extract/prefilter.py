@@ -96,15 +96,15 @@ class Gates:
         self.text = text
         self._seen: dict[re.Pattern, bool] = {}
 
-    def open(self, *gates: re.Pattern) -> bool:
-        """True if every one of `gates` occurs in the text."""
-        for gate in gates:
-            hit = self._seen.get(gate)
-            if hit is None:
-                hit = self._seen[gate] = gate.search(self.text) is not None
-            if not hit:
-                return False
-        return True
+    def open(self, *gates: re.Pattern | tuple[re.Pattern, ...]) -> bool:
+        """True if every one of `gates` occurs in the text; a tuple of gates needs any one of them."""
+        return all(any(map(self._found, g)) if isinstance(g, tuple) else self._found(g) for g in gates)
+
+    def _found(self, gate: re.Pattern) -> bool:
+        hit = self._seen.get(gate)
+        if hit is None:
+            hit = self._seen[gate] = gate.search(self.text) is not None
+        return hit
 
 
 def _opens_with_literal(rx: re.Pattern) -> bool:

@@ -50,7 +50,7 @@ YEAR = r"(?:19[5-9]\d|20\d\d|21\d\d)"
 
 
 @lru_cache(maxsize=1)
-def _grammar() -> list[tuple[str, re.Pattern, tuple[re.Pattern, ...]]]:
+def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
     """(rule name, pattern, gates), most specific first; every pattern is case-insensitive.
 
     A rule runs only on a text where each of its gates occurs (`patterns.Gates`):
@@ -64,11 +64,15 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple[re.Pattern, ...]]]:
     year_ref = rf"(?:(?:van\s+|of\s+)?(?P<year>{YEAR})|(?:van\s+)?(?P<yword>{yw}))"
     mod = r"(?P<mod>begin|start|medio|halverwege|eind|einde|end|early|mid|late|the\s+end\s+of|the\s+beginning\s+of)"
     gate = {name: caseless(p) for name, p in {
-        "vague": _alt(d["vague"]), "month": months, "season": seasons, "year": YEAR, "year_word": yw,
-        "year_ref": rf"{YEAR}|{yw}", "year_ref_or_later": rf"{YEAR}|{yw}|later", "mod": "begin|start|medio|halverwege|eind|end|early|mid|late",
-        "numeric_date": r"\d[-/.]\d{1,2}[-/.]", "q": "q[1-4]", "quarter": "kwartaal|quarter", "half": "helft|half",
-        "recess": "reces", "year_noun": "jaar|year", "within": "binnen|within", "month_noun": "maand|month",
+        # a phrase holds each of its words: its longest (or last) one is a cheaper gate than the phrase
+        "vague": _alt({max(v.split(), key=len) for v in d["vague"]}), "month": months, "season": seasons,
+        "year": YEAR, "year_word": _alt({w.split()[-1] for w in d["year_words"]}), "later": "later",
+        "mod": "begin|start|medio|halverwege|eind|end|early|mid|late", "numeric_date": r"\d[-/.]\d{1,2}[-/.]",
+        "q": "q[1-4]", "quarter": "kwartaal|quarter", "half": "helft|half", "recess": "reces",
+        "year_noun": "jaar|year", "within": "binnen|within", "month_noun": "maand|month",
     }.items()}
+    gate["year_ref"] = (gate["year"], gate["year_word"])  # any one of them
+    gate["year_ref_or_later"] = (*gate["year_ref"], gate["later"])
     rules = [
         ("vague", rf"\b(?:{_alt(d['vague'])})\b", ["vague"]),
         ("date", rf"\b(?P<day>[0-3]?\d)(?:e|ste|de)?\s+(?P<month>{months})\.?(?:\s+(?P<year>{YEAR}))?\b", ["month"]),
