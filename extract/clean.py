@@ -16,6 +16,8 @@ _LINE_END_HYPHEN = re.compile(r"-[ \t]*\n")  # cheap test before the costly patt
 _SUSPENDED = {"en", "of", "tot", "and", "or", "to"}
 _SOFT_HYPHEN = "\u00ad"
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+_SLASH_BREAK = re.compile(r"/[ \t]*\n[ \t]*")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
 def dehyphenate(text: str, vocabulary: set[str] | None = None) -> str:
@@ -51,8 +53,9 @@ def hyphenated_words(text: str) -> set[str]:
 
 def reflow(text: str) -> str:
     """Wrapped lines become one paragraph; a slash at line end joins without a space."""
-    text = re.sub(r"/[ \t]*\n[ \t]*", "/", text)
-    text = re.sub(r"[ \t]*\n[ \t]*", " ", text)
+    if "\n" in text:
+        text = _SLASH_BREAK.sub("/", text)
+        text = _LINE_BREAK.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -68,7 +68,7 @@ def _by_stopwords(text: str, margin: tuple[int, float] = (3, 1.5)) -> str | None
     """The language whose function words `text` has at least margin[0] of, and
     margin[1] times as many as of any other language; else None."""
     words = Counter(text.lower().split())
-    counts = {lang: sum(words[w] for w in sw) for lang, sw in _stopwords().items()}
+    counts = {lang: sum(words[w] for w in sw.intersection(words)) for lang, sw in _stopwords().items()}
     best = max(counts, key=counts.get)
     least, ratio = margin
     return best if counts[best] >= least and counts[best] > ratio * sorted(counts.values())[-2] else None

@@ -210,10 +210,13 @@ def _blocks(lines: list[str]) -> list[Block]:
 
 
 def _inline_markdown(line: str) -> str:
-    line = _MD_LINK.sub(r"\1", line)
-    line = _ANGLE_URL.sub(r"\1", line)
+    # most lines hold no markup: a character test spares them three substitutions
+    if "[" in line:
+        line = _MD_LINK.sub(r"\1", line)
+    if "<" in line:
+        line = _ANGLE_URL.sub(r"\1", line)
     prev = None
-    while prev != line:
+    while prev != line and "*" in line:
         prev, line = line, _MD_EMPH.sub(r"\2", line)
     return line.replace("\\", "") if "\\" in line and not re.search(r"\\[a-z]", line) else line
 
