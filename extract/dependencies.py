@@ -30,10 +30,14 @@ def rules() -> dict:
 
 def extract_dependencies(doc: Document, mentions: list[dict]) -> list[dict]:
     """Facts from the passages' sentences, then from the document's tables."""
-    facts = []
+    facts, by_passage = [], {}
+    for m in mentions:
+        if m.get("footnote") is None:
+            by_passage.setdefault(m.get("passage"), []).append(m)
+    percent = rules()["re"]["percent"]
     for p in doc.passages:
-        ms = [m for m in mentions if m.get("passage") == p.order and m.get("footnote") is None]
-        facts += from_text(p.text, ms, passage=p.order)
+        if p.order in by_passage and percent.search(p.text):  # a fact needs a share and a mention
+            facts += from_text(p.text, by_passage[p.order], passage=p.order)
     for i, table in enumerate(doc.tables):
         facts += from_table(table, i)
     return _dedupe(facts)
