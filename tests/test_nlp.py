@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.nlp import SPAN_KEY, get_nlp
+from extract.nlp import SPAN_KEY, Hit, gazetteer_hits, get_nlp
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,13 @@ def test_pipe_runs_in_batches(nl):
 
     docs = list(pipe(["lithium uit China", "kobalt uit Congo"] * 50))
     assert len(docs) == 100 and docs[-1].ents[0].kb_id_ == "product:kobalt"
+
+
+def test_gazetteer_hits_are_the_components_spans(nl):
+    """Extraction asks the ruler for its matches without making Spans; spaCy users
+    get the same matches as doc.spans['gazetteer']."""
+    texts = ["De Critical Raw Materials Act en lithium uit Chili.",
+             "Siliciumproductie in China (88%) en Frans-Duitse zonnepanelen; de VS en de EU."]
+    docs = [nl(t) for t in texts]
+    expected = [[Hit(s.start_char, s.end_char, s.label_, s.kb_id_, len(s)) for s in d.spans[SPAN_KEY]] for d in docs]
+    assert gazetteer_hits(texts) == expected and all(expected)
