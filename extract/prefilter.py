@@ -35,25 +35,20 @@ def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
 
     Case-insensitive patterns give literals to be searched case-insensitively too.
     """
-    if _p is None:
-        return None
-    try:
-        tree = _p.parse(pattern, flags)
-    except Exception:  # noqa: BLE001 - an unparsable pattern just has no prefilter
-        return None
-    exact, req = _sequence(list(tree))
-    return _best([exact, req])
+    tree = _parse(pattern, flags)
+    return _best(list(_sequence(tree))) if tree else None
 
 
 def gate_for(rx: re.Pattern, min_length: int = MIN_LENGTH) -> re.Pattern | None:
     """A pattern for the literals every match of `rx` holds, or None where it would not pay:
     `rx` opens with a literal already, or its literals are too short to be selective."""
-    if _p is None or _opens_with_literal(rx):
-        return None
-    found = required_literals(rx.pattern, rx.flags)
+    tree = _parse(rx.pattern, rx.flags)
+    if not tree or (tree[0][0] is _c.LITERAL and not rx.flags & re.IGNORECASE):
+        return None  # nothing known, or the engine already scans for the opening literal
+    found = _best(list(_sequence(tree)))
     if not found or min(map(len, found)) < min_length:
         return None
-    return re.compile("|".join(re.escape(s) for s in sorted(found, key=len, reverse=True)), rx.flags & re.IGNORECASE)
+    return re.compile("|".join(re.escape(s) for s in sorted(found, key=lambda s: (-len(s), s))), rx.flags & re.IGNORECASE)
 
 
 class Prefiltered:
@@ -107,12 +102,14 @@ class Gates:
         return hit
 
 
-def _opens_with_literal(rx: re.Pattern) -> bool:
+def _parse(pattern: str, flags: int) -> list | None:
+    """The top-level items of `pattern`'s parse tree; None where it cannot be had."""
+    if _p is None:
+        return None
     try:
-        tree = list(_p.parse(rx.pattern, rx.flags))
-    except Exception:  # noqa: BLE001
-        return False
-    return bool(tree) and tree[0][0] is _c.LITERAL and not rx.flags & re.IGNORECASE
+        return list(_p.parse(pattern, flags))
+    except Exception:  # noqa: BLE001 - an unparsable pattern just has no prefilter
+        return None
 
 
 def _sequence(items: list) -> Info:
