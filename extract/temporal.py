@@ -53,7 +53,7 @@ YEAR = r"(?:19[5-9]\d|20\d\d|21\d\d)"
 def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
     """(rule name, pattern, gates), most specific first; every pattern is case-insensitive.
 
-    A rule runs only on a text where each of its gates occurs (`patterns.Gates`):
+    A rule runs only on a text where each of its gates occurs (`prefilter.Gates`):
     a month name, a year, 'reces', 'kwartaal' ... Most passages name no date, and
     the full patterns, which open with a word boundary or an optional modifier,
     cost a try at every position.
@@ -62,12 +62,13 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
     months, seasons, ords = _alt(d["months"]), _alt(d["seasons"]), _alt(d["ordinals"])
     yw = _alt(d["year_words"])
     year_ref = rf"(?:(?:van\s+|of\s+)?(?P<year>{YEAR})|(?:van\s+)?(?P<yword>{yw}))"
-    mod = r"(?P<mod>begin|start|medio|halverwege|eind|einde|end|early|mid|late|the\s+end\s+of|the\s+beginning\s+of)"
+    mod_words = "begin|start|medio|halverwege|eind|einde|end|early|mid|late"
+    mod = rf"(?P<mod>{mod_words}|the\s+end\s+of|the\s+beginning\s+of)"  # the English phrases hold 'end', 'begin'
     gate = {name: caseless(p) for name, p in {
         # a phrase holds each of its words: its longest (or last) one is a cheaper gate than the phrase
         "vague": _alt({max(v.split(), key=len) for v in d["vague"]}), "month": months, "season": seasons,
         "year": YEAR, "year_word": _alt({w.split()[-1] for w in d["year_words"]}), "later": "later",
-        "mod": "begin|start|medio|halverwege|eind|end|early|mid|late", "numeric_date": r"\d[-/.]\d{1,2}[-/.]",
+        "mod": mod_words, "numeric_date": r"\d[-/.]\d{1,2}[-/.]",
         "q": "q[1-4]", "quarter": "kwartaal|quarter", "half": "helft|half", "recess": "reces",
         "year_noun": "jaar|year", "within": "binnen|within", "month_noun": "maand|month",
     }.items()}
