@@ -250,7 +250,7 @@ class GazetteerRuler:
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.types: dict[str, str] = {}
         self.cased: set[tuple[str, str]] = set()  # (entity id, first token norm) needing a capital
-        lemmatizer = self.lemmatizer = SimplemmaLemmatizer(nlp.lang if nlp.lang in ("nl", "en") else "nl")
+        lemmatizer = self.lemmatizer = _shared_lemmatizer(nlp, nlp.lang if nlp.lang in ("nl", "en") else "nl")
         self.compound_cache: dict[int, tuple] = {}  # ORTH hash -> what _compound_of found
         self.compounds = _compound_index(entries, lemmatizer)
         tail_rules = _tail_rules()
@@ -354,6 +354,16 @@ def _tail_compound_impl(self, lemma: str) -> str | None:
 
 GazetteerRuler._head_compound = _head_compound_impl
 GazetteerRuler._tail_compound = _tail_compound_impl
+
+
+def _shared_lemmatizer(nlp: Language, lang: str) -> SimplemmaLemmatizer:
+    """The pipeline's lemmatizer when it lemmatises `lang`, so each word form is
+    looked up once per process, not once for the tokens and again for compounds."""
+    if "simplemma_lemmatizer" in nlp.pipe_names:
+        component = nlp.get_pipe("simplemma_lemmatizer")
+        if isinstance(component, SimplemmaLemmatizer) and component.lang == lang:
+            return component
+    return SimplemmaLemmatizer(lang)
 
 
 def _lemma_safe(alias: str, doc: Doc) -> bool:
