@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 from extract.model import Document
+from extract.patterns import lower_words
 from extract.pipeline import file_stamp
 from extract.sentences import split_spans
 from extract.store import as_json, now
@@ -190,7 +190,7 @@ def commitment_ids(doc_id: str, commitments: list[dict]) -> list[str]:
     """
     ids, seen = [], set()
     for c in commitments:
-        words = " ".join(re.findall(r"\w+", (c.get("text") or "").lower()))
+        words = lower_words(c.get("text") or "")
         base = f"{doc_id}#c{hashlib.sha1(words.encode()).hexdigest()[:10]}"
         cid, n = base, 1
         while cid in seen:

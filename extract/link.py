@@ -27,7 +27,7 @@ from extract import store
 from extract.commitments import cues
 from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
-from extract.patterns import fold
+from extract.patterns import fold, lower_words
 from extract.sentences import split, split_spans
 
 TITLE_MATCH = 95  # partial ratio (+10 with a matching date) of a document title inside a citation's context
@@ -564,7 +564,7 @@ def _passage_texts(db) -> dict[str, list[tuple[str, str]]]:
     """The changed documents' passages, read once: (text, its words joined by spaces)."""
     texts: dict[str, list[tuple[str, str]]] = {}
     for r in db.query("SELECT document, text FROM passages WHERE document IN (SELECT id FROM changed_docs)"):
-        texts.setdefault(r["document"], []).append((r["text"], _words(r["text"])))
+        texts.setdefault(r["document"], []).append((r["text"], lower_words(r["text"])))
     return texts
 
 
@@ -603,15 +603,10 @@ def _reporting_passages(texts: dict) -> list[tuple[str, list[str]]]:
     for ts in texts.values():
         for text, norm in ts:
             if _reports_done(text):
-                sentences = [_words(s) for s in split(text) if _reports_done(s)]
+                sentences = [lower_words(s) for s in split(text) if _reports_done(s)]
                 if sentences:
                     out.append((f" {norm} ", sentences))
     return out
-
-
-def _words(text: str) -> str:
-    """A text's words in lower case, one space apart: what probes are compared with."""
-    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _better(db, best: dict, commitment: str) -> bool:

@@ -37,6 +37,12 @@ def plain_norm(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 
+def lower_words(text: str) -> str:
+    """A text's words in lower case, one space apart: punctuation and spacing do not
+    count (commitment ids hash it; delivery probes are compared with it)."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def caseless(source: str, flags: int = 0) -> re.Pattern:
     """`source` compiled to match `fold(text)` as re.IGNORECASE would match `text`.
 
