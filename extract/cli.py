@@ -26,7 +26,7 @@ def cmd_build(args) -> int:
         print(f"error: corpus folder not found: {args.corpus}", file=sys.stderr)
         return 2
     report = build(args.corpus, args.db, rebuild=args.rebuild, workers=args.workers,
-                   progress=None if args.quiet else print_progress, today=args.today)
+                   progress=None if args.quiet else print_progress, today=args.today, only=args.files or None)
     print(f"{args.db}: {report.summary()}")
     for key, reason in sorted(report.failed.items()):
         print(f"  skipped {key}: {reason}", file=sys.stderr)
@@ -93,7 +93,12 @@ def parser() -> argparse.ArgumentParser:
                        description="Read every document in the corpus folder (text, Markdown, PDF, XML, HTML) "
                                    "and bring the knowledge base in line: new and changed files are extracted, "
                                    "unchanged ones skipped (by content hash), removed ones deleted. Files that "
-                                   "cannot be read are listed with their reason and recorded in `problems`.")
+                                   "cannot be read are listed with their reason and recorded in `problems`. "
+                                   "Name files to ingest only those (a new letter, a corrected one, one "
+                                   "deleted): the rest of the corpus is not scanned.")
+    b.add_argument("files", nargs="*", type=Path,
+                   help="only these files in the corpus folder: read when new or changed, removed from the "
+                        "knowledge base when deleted (default: the whole corpus)")
     b.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of source documents (default: corpus/)")
     b.add_argument("--db", type=Path, default=DEFAULT_DB, help="knowledge base file (default: kb.db)")
     b.add_argument("--rebuild", action="store_true", help="re-extract every file, even unchanged ones "

@@ -160,16 +160,87 @@ def _start_alarm(path: str) -> bool:
 
 
 def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | None = None,
-          progress=None, today: dt.date | None = None) -> RunReport:
-    """Bring kb.db in line with the corpus folder; returns what changed."""
+          progress=None, today: dt.date | None = None, only: list[Path | str] | None = None) -> RunReport:
+    """Bring kb.db in line with the corpus folder; returns what changed.
+
+    `only` names the files that changed (documents or their sidecars, inside
+    the corpus): those are read, or removed when gone, and the rest of the
+    corpus is taken as it is, unscanned. A folder watcher knows what changed;
+    a new letter then costs the same in a KB of a hundred or of ten thousand
+    documents. A KB made by another pipeline version is scanned whole anyway.
+    """
     db = store.connect(db_path)
     run_id = db["runs"].insert({"started": store.now(), "corpus": str(corpus)}).last_pk
     report = RunReport()
-    files, refused = corpus_files(corpus)
-    report.failed.update(refused)
-    known = _known_stamps(db)
     version = pipeline_version()
     reread = rebuild or store.get_info(db, "pipeline") != version  # every file is read again
+    if only is None or reread:
+        files, refused = corpus_files(corpus)
+        known = _known_stamps(db)
+        gone = sorted(set(known) - {f.key for f in files})
+    else:
+        files, refused, missing = named_files(corpus, only)
+        known = _known_stamps(db, [f.key for f in files] + missing)
+        gone = [key for key in missing if key in known]
+    report.failed.update(refused)
+    todo = _to_read(db, files, known, reread, report)
+
+    from extract.link import link_all, watch
+
+    relink = rebuild or store.get_info(db, "linker") != link_version() or store.get_info(db, "link_pending")
+    if todo or gone:
+        # a crash before the link below completes leaves this mark: the next run relinks everything
+        store.set_info(db, "link_pending", "1")
+    watch(db)
+    for key in gone:
+        with store.transaction(db):
+            store.clear_document(db, key)
+        report.removed.append(key)
+    _extract_and_write(db, todo, known, report, workers, progress, today)
+    link_all(db, today=today, changed=None if relink else set(report.added) | set(report.changed))
+    db.conn.execute("DELETE FROM schema_info WHERE key = 'link_pending'")
+    store.set_info(db, "pipeline", version)
+    store.set_info(db, "linker", link_version())
+    _record_run(db, run_id, report)
+    return report
+
+
+def named_files(corpus: Path, names: list[Path | str]) -> tuple[list[CorpusFile], dict[str, str], list[str]]:
+    """The named files as corpus files, the names refused (with why), and the keys
+    of named documents that no longer exist.
+
+    A sidecar stands for its document. A name is refused as the corpus scan
+    would pass it over: outside the corpus, hidden, not a document, or a
+    symbolic link out of the corpus.
+    """
+    root, top = corpus.resolve(), os.path.abspath(corpus)
+    files: dict[str, CorpusFile] = {}
+    refused: dict[str, str] = {}
+    missing: list[str] = []
+    for name in names:
+        path = os.path.abspath(name)
+        if path.endswith(SIDECAR_SUFFIX):
+            path = path[: -len(SIDECAR_SUFFIX)]
+        key = os.path.relpath(path, top).replace(os.sep, "/")
+        if key.startswith("../") or key in {".", ".."}:
+            refused[str(name)] = "not inside the corpus folder"
+        elif any(part.startswith(".") for part in key.split("/")):
+            refused[key] = "hidden files are not read"
+        elif not is_document_name(os.path.basename(key)):
+            refused[key] = "not a document file (text, Markdown, PDF, XML or HTML)"
+        elif not os.path.lexists(path):
+            missing.append(key)
+        elif reason := _link_leaves(path, root):  # a link, or a linked folder, out of the corpus
+            refused[key] = reason
+        elif key not in files:
+            side = path + SIDECAR_SUFFIX
+            files[key] = CorpusFile(key, path, side if os.path.exists(side) else None)
+    return sorted(files.values()), refused, sorted(set(missing))
+
+
+def _to_read(db, files: list[CorpusFile], known: dict, reread: bool, report: RunReport) -> list[tuple[str, str]]:
+    """(path, key) of the files to extract: new ones, and known ones whose content
+    changed (all of them when `reread`); the others are reported unchanged."""
     todo: list[tuple[str, str]] = []
     for f in files:
         if reread or f.key not in known:
@@ -184,41 +255,22 @@ def build(corpus: Path, db_path: Path, rebuild: bool = False, workers: int | Non
             report.unchanged.append(f.key)
         else:
             todo.append((f.path, f.key))
-    present = {f.key for f in files}
-
-    from extract.link import link_all, watch
-
-    removed = sorted(set(known) - present)
-    relink = rebuild or store.get_info(db, "linker") != link_version() or store.get_info(db, "link_pending")
-    if todo or removed:
-        # a crash before the link below completes leaves this mark: the next run relinks everything
-        store.set_info(db, "link_pending", "1")
-    watch(db)
-    for key in removed:
-        with store.transaction(db):
-            store.clear_document(db, key)
-        report.removed.append(key)
-    _extract_and_write(db, todo, known, report, workers, progress, today)
-    link_all(db, today=today, changed=None if relink else set(report.added) | set(report.changed))
-    db.conn.execute("DELETE FROM schema_info WHERE key = 'link_pending'")
-    store.set_info(db, "pipeline", version)
-    store.set_info(db, "linker", link_version())
-    _record_run(db, run_id, report)
-    return report
+    return todo
 
 
-def _known_stamps(db) -> dict[str, str | None]:
-    """id → size/mtime stamp (None: not recorded) of every ingested document, read
-    through a covering index.
+def _known_stamps(db, keys: list[str] | None = None) -> dict[str, str | None]:
+    """id → size/mtime stamp (None: not recorded) of the ingested documents (of
+    those among `keys`, when given), read through a covering index.
 
     A documents row carries the full text, so a table scan reads every page
     of the table; the index (id, stamp) holds only what the check needs. It is
     made here, not in the schema, as only this check uses it.
     """
+    where, params = ("WHERE id IN (SELECT value FROM json_each(?))", [store.as_json(keys)]) if keys is not None else ("", [])
     if "stamp" not in db["documents"].columns_dict:  # a KB from before stamps
-        return {r[0]: None for r in db.conn.execute("SELECT id FROM documents")}
+        return {r[0]: None for r in db.conn.execute(f"SELECT id FROM documents {where}", params)}
     db.conn.execute("CREATE INDEX IF NOT EXISTS documents_id_stamp ON documents(id, stamp)")
-    return dict(db.conn.execute("SELECT id, stamp FROM documents"))
+    return dict(db.conn.execute(f"SELECT id, stamp FROM documents {where}", params))
 
 
 def _same_content(db, f: CorpusFile) -> bool:

@@ -3,8 +3,9 @@
 `kb schedule --print systemd` prints a service and a timer unit with this
 installation's paths filled in; `--print cron` prints one crontab line. Both
 run `kb fetch` and then, only if it did not fail outright, `kb build`.
-`kb watch DIR` polls a folder and runs an incremental build when its files
-change (for a folder staff drop files into, or a share mounted from elsewhere).
+`kb watch DIR` polls a folder and, when its files change, ingests the files
+that changed (for a folder staff drop files into, or a share mounted from
+elsewhere).
 Ingest writes through SQLite WAL, so a running Datasette keeps serving.
 """
 from __future__ import annotations
@@ -152,20 +153,23 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 def watch(folder: Path, build, interval: float = 10.0, settle: float = 2.0, stop: threading.Event | None = None,
           max_builds: int | None = None, clock=time.monotonic) -> int:
-    """Poll `folder`; call `build()` at start and after each change once the folder is quiet.
+    """Poll `folder`; call `build(None)` at start and, once the folder is quiet after
+    a change, `build(names)` with the documents and sidecars (paths relative to
+    `folder`) that were added, changed or removed since the last build.
 
     Returns the number of builds run. `stop` ends the loop (signals set it).
     """
     stop = stop or threading.Event()
     builds = 0
 
-    def do_build() -> None:
+    def do_build(changed: list[str] | None) -> None:
         nonlocal builds
-        build()
+        build(changed)
         builds += 1
 
     seen = snapshot(folder)  # taken before the build: a file arriving during it triggers the next one
-    do_build()
+    built = seen
+    do_build(None)
     pending_since = None
     while not stop.is_set() and (max_builds is None or builds < max_builds):
         stop.wait(interval)
@@ -177,7 +181,9 @@ def watch(folder: Path, build, interval: float = 10.0, settle: float = 2.0, stop
             continue
         if pending_since is not None and clock() - pending_since >= settle:
             pending_since = None
-            do_build()
+            changed = sorted(name for name in built.keys() | seen.keys() if built.get(name) != seen.get(name))
+            built = seen
+            do_build(changed)
     return builds
 
 
@@ -192,8 +198,10 @@ def run_watch(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
-    def one_build() -> None:
-        report = build(folder, args.db, workers=args.workers, progress=None if args.quiet else print_progress)
+    def one_build(changed: list[str] | None) -> None:
+        only = None if changed is None else [folder / name for name in changed]
+        report = build(folder, args.db, workers=args.workers, progress=None if args.quiet else print_progress,
+                       only=only)
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.db}: {report.summary()}", flush=True)
 
     print(f"watching {folder} every {args.interval:g} s (Ctrl-C stops)", file=sys.stderr, flush=True)

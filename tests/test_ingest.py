@@ -186,3 +186,68 @@ def test_editing_only_the_sidecar_reingests_the_document(corpus, tmp_path):
     assert build(corpus, db, workers=1).changed == [doc.name]
     assert rows(db, "SELECT title FROM documents WHERE id = ?", [doc.name]) == [("Tweede titel van deze brief",)]
     assert build(corpus, db, workers=1).changed == []
+
+
+def test_naming_files_ingests_only_those(corpus, tmp_path, capsys):
+    """`kb build FILE...` (what `kb watch` runs): the named files are read or removed,
+    the rest of the corpus is not looked at, and the links take in the new letter."""
+    db = tmp_path / "kb.db"
+    build(corpus, db, workers=1)
+    letters = sorted(corpus.glob("0*.txt"))
+    new = corpus / "2026" / "nieuw.txt"
+    new.parent.mkdir()
+    new.write_text(letters[0].read_text(encoding="utf-8").replace("Geachte", "Geachte  ", 1), encoding="utf-8")
+    other = letters[1]
+    other.write_text(other.read_text(encoding="utf-8") + "\n\nNiet genoemd, dus nog niet gelezen.\n",
+                     encoding="utf-8")
+    gone = letters[2]
+    gone.unlink()
+
+    assert main(["build", "--quiet", "--corpus", str(corpus), "--db", str(db), str(new), str(gone)]) == 0
+    assert "1 added, 0 changed, 0 unchanged, 1 removed, 0 failed" in capsys.readouterr().out
+    docs = {r[0] for r in rows(db, "SELECT id FROM documents")}
+    assert "2026/nieuw.txt" in docs and gone.name not in docs
+    assert rows(db, "SELECT count(*) FROM passages WHERE text LIKE 'Niet genoemd%'") == [(0,)]
+    # the new letter repeats the first one's citations: they resolve like the first one's do
+    resolved = rows(db, "SELECT count(*) FROM citations WHERE document = ? AND resolved_document IS NOT NULL",
+                    [letters[0].name])[0][0]
+    assert rows(db, "SELECT count(*) FROM citations WHERE document = '2026/nieuw.txt' "
+                    "AND resolved_document IS NOT NULL") == [(resolved,)]
+
+    # a sidecar stands for its document; the full scan then still finds the unnamed change
+    (corpus / (other.name + ".meta.yaml")).write_text("title: Gecorrigeerde titel\n", encoding="utf-8")
+    assert build(corpus, db, workers=1, only=[corpus / (other.name + ".meta.yaml")]).changed == [other.name]
+    assert rows(db, "SELECT title FROM documents WHERE id = ?", [other.name]) == [("Gecorrigeerde titel",)]
+    assert rows(db, "SELECT count(*) FROM passages WHERE text LIKE 'Niet genoemd%'") == [(1,)]
+    assert build(corpus, db, workers=1, only=[new]).unchanged == ["2026/nieuw.txt"]
+
+
+def test_named_files_the_scan_would_not_read_are_refused(corpus, tmp_path):
+    db = tmp_path / "kb.db"
+    build(corpus, db, workers=1)
+    outside = tmp_path / "buiten.txt"
+    outside.write_text("niet publiceren", encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    (corpus / ".verborgen.txt").write_text("x", encoding="utf-8")
+    (corpus / "notities.docx").write_text("x", encoding="utf-8")
+    report = build(corpus, db, workers=1, only=[outside, corpus / "link.txt", corpus / ".verborgen.txt",
+                                                corpus / "notities.docx", corpus / "nooit-bestaan.txt"])
+    assert report.failed == {
+        str(outside): "not inside the corpus folder",
+        "link.txt": "symbolic link points outside the corpus",
+        ".verborgen.txt": "hidden files are not read",
+        "notities.docx": "not a document file (text, Markdown, PDF, XML or HTML)",
+    }
+    assert not report.added and not report.removed  # a name never ingested and now gone: nothing to do
+    assert rows(db, "SELECT count(*) FROM documents") == [(5,)]
+
+
+def test_naming_files_in_a_kb_of_another_pipeline_scans_everything(corpus, tmp_path):
+    """Named files cannot leave the rest of the KB extracted by an older pipeline."""
+    db = tmp_path / "kb.db"
+    build(corpus, db, workers=1)
+    conn = store.connect(db)
+    store.set_info(conn, "pipeline", "older")
+    conn.close()
+    report = build(corpus, db, workers=1, only=[next(corpus.glob("000_*.txt"))])
+    assert len(report.changed) == 5

@@ -67,7 +67,7 @@ def test_cli_prints_or_writes_the_units(tmp_path, capsys):
 
 def run_watch_in_thread(folder: Path):
     builds, stop = [], threading.Event()
-    thread = threading.Thread(target=schedule.watch, args=(folder, lambda: builds.append(time.monotonic())),
+    thread = threading.Thread(target=schedule.watch, args=(folder, builds.append),
                               kwargs={"interval": 0.02, "settle": 0.05, "stop": stop}, daemon=True)
     thread.start()
     return builds, stop, thread
@@ -90,10 +90,14 @@ def test_watch_builds_at_start_and_after_a_document_arrives(tmp_path):
         assert wait_for(lambda: len(builds) == 2)
         (tmp_path / "brief.txt.meta.yaml").write_text("title: Brief\n")  # a sidecar change counts too
         assert wait_for(lambda: len(builds) == 3)
+        (tmp_path / "brief.txt").unlink()
+        assert wait_for(lambda: len(builds) == 4)
     finally:
         stop.set()
         thread.join(2)
     assert not thread.is_alive()
+    # the first build scans the folder; each later one is told what changed since the one before
+    assert builds == [None, ["brief.txt"], ["brief.txt.meta.yaml"], ["brief.txt"]]
 
 
 def test_watch_ignores_unfinished_downloads_and_other_files(tmp_path):
