@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sqlite3
+from bisect import bisect_right
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -421,6 +423,11 @@ def _motion_row(g: dict) -> dict:
 
 # --- commitments -------------------------------------------------------------
 
+# Sentence spans of passages: the linking asks them of the same passages for every
+# commitment whose words they hold.
+_sentence_spans = lru_cache(maxsize=2048)(split_spans)
+
+
 @lru_cache(maxsize=8192)
 def _reports_done(text: str) -> bool:
     """Whether a text has a verb that reports something done ('toegestuurd', 'gepubliceerd').
@@ -470,6 +477,7 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
 
 # One row per commitment a later document could deliver: its deliverable, lower case
 # (for the title match) and its first words as they must appear in a passage.
+_PROBE_COLUMNS = ("id", "document", "promised", "deliverable", "probe")
 _PROBE_ROWS = "SELECT commitment AS id, document, promised, deliverable, probe FROM delivery_probes"
 
 
@@ -505,19 +513,20 @@ def _probe_words(name: str) -> list[str]:
     return words[:8]
 
 
-def _dated_documents(db, where: str, params: list | None = None) -> list[dict]:
-    """(id, date, title) of documents in date order, through the index on (date, id, title):
+def _dated_documents(db, where: str, params: list | None = None) -> "_Dated":
+    """The documents `where` says, in date order, read through the index on (date, id, title):
     a documents row holds the whole text, so reading titles from the table reads every page."""
-    return [{"id": i, "date": d, "title": t} for d, i, t in db.conn.execute(
-        "SELECT date, id, title FROM documents WHERE " + where + " ORDER BY date",
-        params or [])]
+    return _Dated(db.conn.execute(
+        "SELECT date, id, title FROM documents WHERE " + where + " ORDER BY date", params or []).fetchall())
 
 
 def _citing(db, c: dict) -> set[str]:
     """The documents that cite the commitment's document (a delivery that cites it is likelier)."""
-    return {r[0] for r in db.conn.execute(
-        "SELECT document FROM citations WHERE resolved_document = ?", [c["document"]])} \
-        if "citations" in db.table_names() else set()
+    try:
+        return {r[0] for r in db.conn.execute(
+            "SELECT document FROM citations WHERE resolved_document = ?", [c["document"]])}
+    except sqlite3.OperationalError:  # no citations table (a KB without any citation yet)
+        return set()
 
 
 def _rematch(db) -> list[dict]:
@@ -540,7 +549,7 @@ def _match_against_changed(db, rematched: set[str]) -> list[dict]:
     by title from an earlier document: what a full relink would choose.
     """
     new = _dated_documents(db, "id IN (SELECT id FROM changed_docs) AND date IS NOT NULL")
-    if not new:
+    if not new.ids:
         return []
     texts = _passage_texts(db)
     citing: dict[str, set[str]] = {}
@@ -568,7 +577,7 @@ def _passage_texts(db) -> dict[str, list[tuple[str, str]]]:
     return texts
 
 
-def _probe_candidates(db, new: list[dict], texts: dict) -> list[dict]:
+def _probe_candidates(db, new: "_Dated", texts: dict) -> list[dict]:
     """Commitments of unchanged documents that a changed document might deliver.
 
     By title: the deliverable against each new title in one rapidfuzz call
@@ -576,14 +585,14 @@ def _probe_candidates(db, new: list[dict], texts: dict) -> list[dict]:
     contain the probe's words as words, so its first word is one of that
     passage's words, which the index on first_word finds.
     """
-    latest = new[-1]["date"]
+    latest = new.dates[-1]
     outside = " AND document NOT IN (SELECT id FROM changed_docs)"
-    rows = {r["id"]: r for r in db.query(_PROBE_ROWS + " WHERE promised < ?" + outside, [latest])}
+    rows = {r[0]: r for r in db.conn.execute(_PROBE_ROWS + " WHERE promised < ?" + outside, [latest])}
     wanted = set()
-    for d in new:
-        if d["title"]:
-            choices = {k: r["deliverable"] for k, r in rows.items() if r["promised"] < d["date"]}
-            hits = process.extract(d["title"].lower(), choices, scorer=fuzz.token_set_ratio,
+    for date, title in zip(new.dates, new.lower):
+        if title:
+            choices = {k: r[3] for k, r in rows.items() if r[2] < date}
+            hits = process.extract(title, choices, scorer=fuzz.token_set_ratio,
                                    score_cutoff=DELIVERY_TITLE_MATCH, limit=None)
             wanted |= {h[2] for h in hits}
     reporting = _reporting_passages(texts)
@@ -592,7 +601,7 @@ def _probe_candidates(db, new: list[dict], texts: dict) -> list[dict]:
                        " AND promised < ?" + outside, (latest,))
     wanted |= {r["commitment"] for r in probes if any(
         f" {r['probe']} " in norm and any(r["probe"] in s for s in sentences) for norm, sentences in reporting)}
-    return [rows[k] for k in sorted(wanted) if k in rows]
+    return [dict(zip(_PROBE_COLUMNS, rows[k])) for k in sorted(wanted) if k in rows]
 
 
 def _reporting_passages(texts: dict) -> list[tuple[str, list[str]]]:
@@ -657,22 +666,65 @@ def update_statuses(db, today: dt.date, changed: set[str] | None = None) -> None
     store.set_info(db, "statuses_as_of", today.isoformat())
 
 
-def _best_delivery(db, c: dict, docs: list[dict], citing: set[str],
+class _Dated:
+    """Documents in date order, for the matching of many commitments against them.
+
+    A commitment's later documents are the ones after its promise date: a
+    suffix found by bisection, so each commitment costs no pass over all the
+    documents in Python. The lower-case titles are made once.
+    """
+
+    def __init__(self, rows: list[tuple[str, str, str | None]]):
+        """`rows`: (date, id, title) in date order."""
+        self.dates = [r[0] for r in rows]
+        self.ids = [r[1] for r in rows]
+        self.titles = [r[2] for r in rows]
+        self.lower = [t.lower() if t else None for t in self.titles]
+        self.position = {doc_id: i for i, doc_id in enumerate(self.ids)}
+
+    def after(self, c: dict) -> "_Later":
+        """The documents dated after the commitment's promise, other than its own."""
+        return _Later(self, bisect_right(self.dates, c["promised"]), c["document"])
+
+
+class _Later:
+    """A commitment's later documents (see _Dated.after): `doc_id in later` asks one."""
+
+    def __init__(self, dated: _Dated, start: int, own: str):
+        self.dated, self.start, self.own = dated, start, own
+        self.own_at = dated.position.get(own, -1)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id != self.own and self.dated.position.get(doc_id, -1) >= self.start
+
+    def __bool__(self) -> bool:
+        return len(self.dated.ids) - self.start > (self.own_at >= self.start)
+
+    def titles(self) -> list[str | None]:
+        """Their lower-case titles in date order, None where a document has none (or is the own one)."""
+        titles = self.dated.lower[self.start:]
+        if self.own_at >= self.start:
+            titles[self.own_at - self.start] = None
+        return titles
+
+
+def _best_delivery(db, c: dict, docs: _Dated, citing: set[str],
                    texts: dict[str, list[tuple[str, str]]] | None = None) -> dict | None:
-    """The commitment's best delivery among `docs` (in date order), or None.
+    """The commitment's best delivery among `docs`, or None.
 
     `c` is a probe row; `citing` the documents that cite the commitment's document.
     """
-    later = {d["id"]: d for d in docs if d["id"] != c["document"] and d["date"] > c["promised"]}
+    later = docs.after(c)
     if not later:
         return None
     best = None
-    titled = {k: (d["title"] or "").lower() for k, d in later.items() if d["title"]}
-    hit = process.extractOne(c["deliverable"], titled, scorer=fuzz.token_set_ratio,
-                             score_cutoff=DELIVERY_TITLE_MATCH) if titled else None
+    titles = later.titles()
+    hit = process.extractOne(c["deliverable"], titles, scorer=fuzz.token_set_ratio,
+                             score_cutoff=DELIVERY_TITLE_MATCH) if any(titles) else None
     if hit:
-        best = {"commitment": c["id"], "document": hit[2], "confidence": round(float(hit[1]), 1),
-                "evidence": later[hit[2]]["title"], "method": "title"}
+        at = later.start + hit[2]
+        best = {"commitment": c["id"], "document": docs.ids[at], "confidence": round(float(hit[1]), 1),
+                "evidence": docs.titles[at], "method": "title"}
     for doc_id, sentence in _sentences_naming(db, c["probe"], later, texts):
         score = 85.0 + (10 if doc_id in citing else 0)
         if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
@@ -681,7 +733,7 @@ def _best_delivery(db, c: dict, docs: list[dict], citing: set[str],
     return best
 
 
-def _sentences_naming(db, probe: str, later: dict[str, dict], texts: dict[str, list[tuple[str, str]]] | None = None):
+def _sentences_naming(db, probe: str, later: _Later, texts: dict[str, list[tuple[str, str]]] | None = None):
     """(document, sentence) of later documents that report the deliverable as done.
 
     `probe` is the deliverable's first words (see _probe_words). Candidates
@@ -695,20 +747,18 @@ def _sentences_naming(db, probe: str, later: dict[str, dict], texts: dict[str, l
     words = probe.split()
     pattern = re.compile(r"\W+".join(map(re.escape, words)), re.I)
     if texts is not None:
-        rows = [{"document": d, "text": t} for d, ts in texts.items() if d in later
-                for t, norm in ts if f" {probe} " in f" {norm} "]
+        rows = [(d, t) for d, ts in texts.items() if d in later for t, norm in ts if f" {probe} " in f" {norm} "]
     else:
-        rows = db.query(
+        rows = db.conn.execute(
             "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
             "WHERE passages_fts MATCH ? LIMIT 500", ['"' + probe + '"'])
-    for p in rows:
-        text = p["text"]
-        if p["document"] not in later or not _reports_done(text):
+    for doc_id, text in rows:
+        if doc_id not in later or not _reports_done(text):
             continue  # (the passage as a whole lacks what a sentence of it needs)
         named = [(m.start(), m.end()) for m in pattern.finditer(text)]
-        for s, e in split_spans(text) if named else ():
+        for s, e in _sentence_spans(text) if named else ():
             if not any(a < e and b > s for a, b in named):
                 continue  # only sentences a match overlaps can hold one
             sentence = text[s:e].strip()
             if pattern.search(sentence) and _reports_done(sentence):
-                yield p["document"], sentence
+                yield doc_id, sentence
