@@ -310,7 +310,7 @@ def _group_mentions(mentions: list[dict]) -> list[dict]:
     """
     groups: list[dict] = []
     for m in mentions:
-        members = json.loads(m["members"] or "[]")
+        members = _members(m["members"])
         group = _find_group(groups, m["motion"], members)
         if group is None:
             group = {"ids": set(), "members": [], "mentions": [], "lower": set(), "surnames": set()}
@@ -321,7 +321,7 @@ def _group_mentions(mentions: list[dict]) -> list[dict]:
             if name.lower() not in group["lower"]:
                 group["members"].append(name)
                 group["lower"].add(name.lower())
-                group["surnames"] |= _surnames([name])
+                group["surnames"].add(_surname(name))
         group["mentions"].append(m)
     return groups
 
@@ -337,7 +337,7 @@ def _regroup_affected(db) -> tuple[list[dict], set[str]]:
     keys = {r[0] for r in db.conn.execute("SELECT key FROM cleared_motions")}
     if not fresh and not keys:
         return [], set()
-    motions = {r[0]: (r[1], _surnames(json.loads(r[2] or "[]")), (r[2] or "").lower())
+    motions = {r[0]: (r[1], _surnames(_members(r[2])), (r[2] or "").lower())
                for r in db.conn.execute("SELECT id, kst_id, members FROM motions")}
     while True:
         keys = _connected(motions, fresh, keys)
@@ -353,7 +353,7 @@ def _connected(motions: dict[str, tuple], fresh: list[dict], keys: set[str]) -> 
     the fresh mentions, directly or through other motions."""
     keys = set(keys)
     ids = {m["motion"] for m in fresh if m["motion"]}
-    names = set().union(*(_surnames(json.loads(m["members"] or "[]")) for m in fresh))
+    names = set().union(*(_surnames(_members(m["members"])) for m in fresh))
     added = keys & motions.keys()
     while True:
         for key in added:
@@ -374,8 +374,21 @@ def _mentions_of(db, keys: set[str]) -> list[dict]:
     return _query_in(db, _MENTIONS + " WHERE m.motion_key", sorted(keys))
 
 
-def _surnames(members: list[str]) -> set[str]:
-    return {re.sub(r"^(?:van der|van den|van de|van|de|der|den|ter|ten|te)\s+", "", n.lower()) for n in members}
+def _surnames(members) -> set[str]:
+    return {_surname(n) for n in members}
+
+
+# Mentions of one motion repeat the same members list and names: parsed once.
+@lru_cache(maxsize=4096)
+def _members(raw: str | None) -> tuple[str, ...]:
+    """A mention's members column as names."""
+    return tuple(json.loads(raw or "[]"))
+
+
+@lru_cache(maxsize=4096)
+def _surname(name: str) -> str:
+    """A member's surname, lower case, without its prefix ('van der Plas' → 'plas')."""
+    return re.sub(r"^(?:van der|van den|van de|van|de|der|den|ter|ten|te)\s+", "", name.lower())
 
 
 def _find_group(groups: list[dict], motion_id: str | None, members: list[str]) -> dict | None:
