@@ -23,10 +23,11 @@ def settings() -> dict:
 @lru_cache(maxsize=1)
 def _identifier():
     try:
-        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+        from extract.datacache import language_identifier
+
+        ident = language_identifier(norm_probs=True)
     except ImportError:
         return None
-    ident = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
     ident.set_languages(settings()["languages"])
     return ident
 

@@ -174,6 +174,14 @@ def sentence_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+@lru_cache(maxsize=1)
+def _lemmatizer() -> simplemma.Lemmatizer:
+    """simplemma.lemmatize's lemmatizer, with its dictionaries read unpacked (see extract.datacache)."""
+    from extract.datacache import lemmatizer
+
+    return lemmatizer()
+
+
 @Language.factory("simplemma_lemmatizer", default_config={"lang": "nl"})
 def _make_lemmatizer(nlp: Language, name: str, lang: str):
     return SimplemmaLemmatizer(lang)
@@ -201,7 +209,7 @@ class SimplemmaLemmatizer:
             lemma = lower
             if lower.isalpha() or "-" in lower:
                 try:
-                    lemma = simplemma.lemmatize(lower, lang=self.lang).lower()
+                    lemma = _lemmatizer().lemmatize(lower, lang=self.lang).lower()
                 except ValueError:
                     lemma = lower
             hit = self.cache[lower] = (plain_norm(lemma), plain_norm(lower))
