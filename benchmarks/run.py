@@ -22,7 +22,8 @@ PLAN = [
     ("pdf", 40, "PDF: within 3x of pypdfium2's raw page rate"),
     ("extract", 150, "extraction: >= 100,000 tokens/s per core"),
     ("build", 1000, "build: 2 workers >= 1.7x one worker"),
-    ("incremental", 10000, "incremental: one letter into 10,000 docs <= 1.5x into 100, and < 2 s"),
+    ("incremental", 10000, "incremental: one letter (named, as kb watch ingests it) into 10,000 docs <= 1.5x "
+                           "into 100, and < 2 s; a scan of the whole corpus beside it"),
     ("serve", 10000, "serving: FTS and canned queries p95 <= 100 ms on 10,000 docs"),
     ("memory", 10000, "memory: peak RSS of a 10,000-document build (all processes) <= 1 GB"),
 ]
@@ -48,8 +49,8 @@ def verdict(stage: str, r: dict) -> str:
         "pdf": lambda: r["ratio_pdfium_over_ours"] <= 3,
         "extract": lambda: r["pipeline_tokens_per_s"] >= 100_000,
         "build": lambda: r["speedup_2w"] >= 1.7,
-        "incremental": lambda: r["ratio_large_over_small"] <= 1.5 and max(
-            v for k, v in r.items() if k.startswith("seconds_into_")) < 2,
+        "incremental": lambda: r["named_ratio_large_over_small"] <= 1.5 and max(
+            v for k, v in r.items() if "_seconds_into_" in k) < 2,
         "serve": lambda: r["worst_p95_ms"] <= 100,
         "memory": lambda: r["peak_tree_rss_mb"] <= 1024,
     }
