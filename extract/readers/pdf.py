@@ -18,6 +18,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from extract.datafiles import load_yaml
@@ -206,85 +207,111 @@ def _pdfium_objects(page, tp, height: float) -> tuple[list[dict], list[tuple[int
 
     Whether a run carries on the word before it ('opnemi' + 'ng', '(' + an
     italic 'Markets') is pdfium's call: its page text puts a space or a line
-    break between objects it sees apart, nothing between those that touch."""
+    break between objects it sees apart, nothing between those that touch.
+
+    This runs once per page object, the reader's hottest loop: pdfium's
+    functions are bound to locals once, and take and return handles as plain
+    addresses (see _plain), so no pointer object or cast is made per object."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
+    get_type, get_matrix, get_bounds = (_plain(f) for f in ("FPDFPageObj_GetType", "FPDFPageObj_GetMatrix",
+                                                            "FPDFPageObj_GetBounds"))
+    get_text, get_size, get_font = (_plain(f) for f in ("FPDFTextObj_GetText", "FPDFTextObj_GetFontSize",
+                                                        "FPDFTextObj_GetFont"))
+    get_descent = _plain("FPDFFont_GetDescent")
+    TEXT, PATH, FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     full = tp.get_text_range()
+    find = full.find
     cursor = 0
+    textpage = tp.raw
     buf = ctypes.create_string_buffer(1 << 16)
-    wbuf = ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR))
+    wbuf, buf_len = ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), len(buf)
     l, b, r, t = (ctypes.c_float() for _ in range(4))
     matrix, fsize, desc = pdfium_c.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
-    fonts: dict[int, str] = {}
+    fonts: dict[int | None, str] = {}
     metrics: dict[tuple, float] = {}  # (font, size) → descent
     words: list[dict] = []
     boxes: list[tuple[int, int, int, int]] = []
 
-    def placed(obj, outer) -> tuple:
-        """The object's matrix in page space."""
-        pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
-        return _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
-
-    def visit(obj, outer) -> None:
+    def visit(obj: int, outer: tuple | None) -> None:
         nonlocal cursor
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
+        kind = get_type(obj)
+        if kind == PATH:
+            get_bounds(obj, l, b, r, t)
             boxes.append((round(l.value), round(b.value), round(r.value), round(t.value)))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            m = placed(obj, outer)
-            for k in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
-                visit(pdfium_c.FPDFFormObj_GetObject(obj, k), m)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+        elif kind == FORM:
+            _visit_form(obj, outer, visit)
+        elif kind == TEXT:
             if spans is not None:
-                first, last = spans.get(ctypes.cast(obj, ctypes.c_void_p).value, (0, -1))
+                first, last = spans.get(obj, (0, -1))
                 raw = full[first:last + 1]
                 touching, cursor = first == cursor, (last + 1 if raw.strip() else -1)  # a blank object parts words
             else:
-                n = pdfium_c.FPDFTextObj_GetText(obj, tp.raw, wbuf, len(buf))
-                raw = buf.raw[: max(0, n - 2)].decode("utf-16-le", "replace")  # n counts bytes, with the NUL
+                n = get_text(obj, textpage, wbuf, buf_len)
+                raw = buf[: max(0, n - 2)].decode("utf-16-le", "replace")  # n counts bytes, with the NUL
                 core = raw.strip().replace("\x02", "\ufffe")
-                found = full.find(core, cursor, cursor + len(core) + 400) if core else -1
+                found = find(core, cursor, cursor + len(core) + 400) if core else -1
                 touching = found == cursor
                 if found >= 0:
                     cursor = found + len(core)
-            text = _RUN_CHARS.sub(lambda c: _RUN_MAP[c.group()], raw)
+            text = _run_text(raw)
             if not text.strip():
                 return
-            m = placed(obj, outer)
-            pdfium_c.FPDFTextObj_GetFontSize(obj, fsize)
-            size = round(fsize.value * (abs(m[3]) or abs(m[1]) or 1.0), 2)
-            font = pdfium_c.FPDFTextObj_GetFont(obj)
-            key = (ctypes.cast(font, ctypes.c_void_p).value, size)
-            if key not in metrics:
-                pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(size), desc)
-                metrics[key] = desc.value if desc.value else -0.2 * size
-            descent = metrics[key]
-            pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t)
+            get_matrix(obj, matrix)
+            if outer is None:  # the common case: the matrix is already in page space
+                mb, md, mf = matrix.b, matrix.d, matrix.f
+            else:
+                _, mb, _, md, _, mf = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            get_size(obj, fsize)
+            size = round(fsize.value * (abs(md) or abs(mb) or 1.0), 2)
+            font = get_font(obj)
+            key = (font, size)
+            descent = metrics.get(key)
+            if descent is None:
+                get_descent(font, size, desc)
+                descent = metrics[key] = desc.value if desc.value else -0.2 * size
+            name = fonts.get(font)
+            if name is None:
+                name = fonts[font] = _pdfium_font(font)
+            get_bounds(obj, l, b, r, t)
             x0, x1 = l.value, r.value
             if outer is not None:
                 (x0, _), (x1, _) = _apply(outer, x0, b.value), _apply(outer, x1, t.value)
-            base = height - m[5]
-            _add_run(words, text, touching, x0, x1, base - descent - size, base - descent, size,
-                     _pdfium_font(pdfium_c, font, fonts))
+            base = height - mf
+            _add_run(words, text, touching, x0, x1, base - descent - size, base - descent, size, name)
 
-    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    get_object = _plain("FPDFPage_GetObject")
+    page_raw = page.raw
+    count = _plain("FPDFPage_CountObjects")(page_raw)
     # FPDFTextObj_GetText scans the whole page per object: on pages of many small
     # objects (a table-like agenda) one pass over the chars' owners is cheaper.
     spans = _char_spans(tp, len(full)) if count > settings()["many_objects"] else None
     for i in range(count):
-        visit(pdfium_c.FPDFPage_GetObject(page.raw, i), None)
+        visit(get_object(page_raw, i), None)
     return words, boxes
+
+
+def _visit_form(obj: int, outer: tuple | None, visit) -> None:
+    """The objects of a Form XObject, each visited with the form's matrix in page space."""
+    import pypdfium2.raw as pdfium_c
+
+    matrix = pdfium_c.FS_MATRIX()
+    _plain("FPDFPageObj_GetMatrix")(obj, matrix)
+    m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+    get_object = _plain("FPDFFormObj_GetObject")
+    for k in range(_plain("FPDFFormObj_CountObjects")(obj)):
+        visit(get_object(obj, k), m)
 
 
 def _char_spans(tp, n: int) -> dict[int, tuple[int, int]]:
     """The first and last char index of each text object on a text page."""
-    owner_of = _object_at()
+    owner_of = _plain("FPDFText_GetTextObject")
+    textpage = tp.raw
     spans: dict[int, list[int]] = {}
     for i in range(n):
-        owner = owner_of(tp.raw, i)
+        owner = owner_of(textpage, i)
         if owner:
             span = spans.get(owner)
             if span is None:
@@ -294,20 +321,32 @@ def _char_spans(tp, n: int) -> dict[int, tuple[int, int]]:
     return {k: (a, b) for k, (a, b) in spans.items()}
 
 
-@lru_cache(maxsize=1)
-def _object_at():
-    """FPDFText_GetTextObject returning a plain address (no pointer object per char)."""
+@lru_cache(maxsize=None)
+def _plain(name: str):
+    """pdfium's function `name` re-declared to take and return its handles (page,
+    page object, text page, font) as plain addresses: pypdfium2's own binding
+    makes a pointer object per returned handle, and keying a dict by a handle
+    would need a ctypes.cast each time. A NULL handle comes back as None."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
-    return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
+    handles = (pdfium_c.FPDF_PAGE, pdfium_c.FPDF_PAGEOBJECT, pdfium_c.FPDF_TEXTPAGE, pdfium_c.FPDF_FONT)
+    fn = getattr(pdfium_c, name)
+    plain = [ctypes.c_void_p if t in handles else t for t in (fn.restype, *fn.argtypes)]
+    return ctypes.CFUNCTYPE(*plain)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
 # pdfium's marks in object text: 0x02 and U+FFFE a hyphen at a line end, NUL and line breaks blanks
 _RUN_MAP = {"\x02": "-", "\ufffe": "-", "\x00": " ", "\r": " ", "\n": " "}
 _RUN_CHARS = re.compile("[\x02\ufffe\x00\r\n]")
+
+
+def _run_text(raw: str) -> str:
+    """A text object's text with pdfium's marks replaced (most have none: no substitution then)."""
+    if _RUN_CHARS.search(raw) is None:
+        return raw
+    return _RUN_CHARS.sub(lambda c: _RUN_MAP[c.group()], raw)
 
 
 def _add_run(words: list[dict], text: str, touching: bool, x0: float, x1: float, top: float, bottom: float,
@@ -429,25 +468,21 @@ def _read_page(words: list[dict], width: float, height: float, number: int, tabl
     return out
 
 
-def _pdfium_font(pdfium_c, handle, cache: dict) -> str:
+def _pdfium_font(handle: int | None) -> str:
     """The base font name of a font handle ('Verdana,Bold'), with '-Bold' or
     '-Italic' added when only the font's weight or flags say so."""
     import ctypes
 
-    key = ctypes.cast(handle, ctypes.c_void_p).value if handle else 0
-    if key in cache:
-        return cache[key]
     name = ""
     if handle:
         buf = ctypes.create_string_buffer(256)
-        pdfium_c.FPDFFont_GetBaseFontName(handle, buf, 256)
+        _plain("FPDFFont_GetBaseFontName")(handle, buf, 256)
         name = buf.value.decode("latin-1")
         name = name.split("+", 1)[1] if re.match(r"[A-Z]{6}\+", name) else name
-        if pdfium_c.FPDFFont_GetWeight(handle) >= 600 and not _res()["bold_font"].search(name):
+        if _plain("FPDFFont_GetWeight")(handle) >= 600 and not _res()["bold_font"].search(name):
             name += "-Bold"
-        if pdfium_c.FPDFFont_GetFlags(handle) & 64 and not _res()["italic_font"].search(name):
+        if _plain("FPDFFont_GetFlags")(handle) & 64 and not _res()["italic_font"].search(name):
             name += "-Italic"
-    cache[key] = name
     return name
 
 
@@ -631,17 +666,20 @@ def _lines(words: list[dict], page: int) -> list[Line]:
     rows: list[list[dict]] = []
     spans: list[list[float]] = []  # each row's running [top, bottom]: no rescan per word
     for w in sorted(words, key=lambda w: (round(w["bottom"]), w["x0"])):
-        mid = (w["top"] + w["bottom"]) / 2
-        for row, span in zip(rows[-3:], spans[-3:]):
+        top, bottom = w["top"], w["bottom"]
+        mid = (top + bottom) / 2
+        for k in range(max(0, len(rows) - 3), len(rows)):  # the last three rows, oldest first
+            span = spans[k]
             if span[0] - 0.5 <= mid <= span[1] + 0.5:
-                row.append(w)
-                span[0], span[1] = min(span[0], w["top"]), max(span[1], w["bottom"])
+                rows[k].append(w)
+                span[0], span[1] = min(span[0], top), max(span[1], bottom)
                 break
         else:
             rows.append([w])
-            spans.append([w["top"], w["bottom"]])
+            spans.append([top, bottom])
     rows = _attach_lone_superscripts(rows)
-    return [_line(sorted(r, key=lambda w: w["x0"]), page) for r in rows]
+    by_x = itemgetter("x0")
+    return [_line(sorted(r, key=by_x), page) for r in rows]
 
 
 def _attach_lone_superscripts(rows: list[list[dict]]) -> list[list[dict]]:
@@ -650,7 +688,7 @@ def _attach_lone_superscripts(rows: list[list[dict]]) -> list[list[dict]]:
     out: list[list[dict]] = []
     lone = []
     for row in rows:
-        if len(row) == 1 and re.fullmatch(r"\d{1,3}", row[0]["text"]):
+        if len(row) == 1 and _NOTE_NUMBER.fullmatch(row[0]["text"]):
             lone.append(row)
         else:
             out.append(row)
@@ -676,22 +714,29 @@ def _attach_lone_superscripts(rows: list[list[dict]]) -> list[list[dict]]:
 
 
 def _line(words: list[dict], page: int) -> Line:
-    first = round(float(words[0]["size"]), 1)
-    if all(round(float(w["size"]), 1) == first for w in words):
-        size = first  # the usual line: one size throughout
+    """One row of words (left to right) as a line: its size is the size most of
+    its text is in, and raised smaller numbers in it become note markers."""
+    sizes = [round(float(w["size"]), 1) for w in words]
+    size = sizes[0]
+    if all(r == size for r in sizes):
+        baseline = None  # the usual line, one size throughout: its baseline is needed only beside a smaller word
     else:
-        sizes = Counter()
-        for w in words:
-            sizes[round(float(w["size"]), 1)] += len(w["text"])
-        size = sizes.most_common(1)[0][0]
-    baseline = statistics.median(w["bottom"] for w in words if round(float(w["size"]), 1) == size)
+        weights = Counter()
+        for w, r in zip(words, sizes):
+            weights[r] += len(w["text"])
+        size = weights.most_common(1)[0][0]
+        baseline = statistics.median(w["bottom"] for w, r in zip(words, sizes) if r == size)
     ratio = settings()["superscript_ratio"]
     parts: list[str] = []
     first_small = False
     for i, w in enumerate(words):
         # a note's own number at the start of a line may be only a little smaller
-        small = float(w["size"]) < size * (ratio if i else 0.92) and w["bottom"] < baseline - 0.5
-        if small and re.fullmatch(r"\d{1,3}", w["text"]):
+        small = float(w["size"]) < size * (ratio if i else 0.92)
+        if small:
+            if baseline is None:
+                baseline = statistics.median([x["bottom"] for x in words])
+            small = w["bottom"] < baseline - 0.5
+        if small and _NOTE_NUMBER.fullmatch(w["text"]):
             if i == 0:
                 first_small = True
                 parts.append(w["text"])
@@ -704,11 +749,21 @@ def _line(words: list[dict], page: int) -> Line:
             parts[-1] += w["text"]
         else:
             parts.append(w["text"])
-    bold_re = _res()["bold_font"]
-    bold = all(bold_re.search(w.get("fontname") or "") for w in words)
-    italic = all(_res()["italic_font"].search(w.get("fontname") or "") for w in words)
+    styles = [_font_style(w.get("fontname") or "") for w in words]
+    bold = all(b for b, _ in styles)
+    italic = all(i for _, i in styles)
     return Line(" ".join(parts), page, min(w["top"] for w in words), max(w["bottom"] for w in words),
                 words[0]["x0"], words[-1]["x1"], size, bold, first_word=words[0]["text"].split()[0], first_small=first_small, italic=italic)
+
+
+_NOTE_NUMBER = re.compile(r"\d{1,3}")
+
+
+@lru_cache(maxsize=4096)
+def _font_style(fontname: str) -> tuple[bool, bool]:
+    """Whether a font name is bold, and italic: a document has a few fonts and
+    many lines, so each name is tested against the patterns once."""
+    return bool(_res()["bold_font"].search(fontname)), bool(_res()["italic_font"].search(fontname))
 
 
 # --- the whole document -----------------------------------------------------------
@@ -770,12 +825,12 @@ def _take_notes(pages: list[Page], body_size: float) -> dict[str, str]:
     for p in pages:
         for ln in p.lines:
             if ln.zone == "body":
-                markers_seen.update(re.findall(r"\[\^(\d+)\]", ln.text))
+                markers_seen.update(_MARKER.findall(ln.text))
         current = None
         body_lines = [ln for ln in p.lines if ln.zone == "body" and ln.kind == "p"]
         for ln in body_lines:
             small = ln.size <= body_size * ratio
-            m = re.match(r"(\d{1,3})\s*(.*)", ln.text)
+            m = small and _NOTE_START.match(ln.text)  # only a small line can open a note
             starts = (small and m and ln.top > p.height * 0.45
                       and (ln.first_small or m.group(1) in markers_seen) and m.group(1) not in notes)
             if starts:
@@ -788,6 +843,10 @@ def _take_notes(pages: list[Page], body_size: float) -> dict[str, str]:
             else:
                 current = None
     return notes
+
+
+_MARKER = re.compile(r"\[\^(\d+)\]")
+_NOTE_START = re.compile(r"(\d{1,3})\s*(.*)")
 
 
 def _front_matter(body: list[Line]) -> tuple[str, list[Line]]:
@@ -904,11 +963,24 @@ def _usual_spacing(lines: list[Line]) -> float:
 
 
 def _heading_level(ln: Line, body_size: float, s: dict) -> int:
+    """The line's heading depth, 0 for a line that is no heading.
+
+    A caption or contents entry can look like a heading; those patterns (the
+    contents entry's is slow) are tried only on a line that does."""
     text = ln.text.strip()
-    if len(text) > 120 or text.endswith((".", ",", ";", ":")) or not re.search(r"[A-Za-zÀ-ÿ]", text):
+    if len(text) > 120 or text.endswith((".", ",", ";", ":")) or not _LETTER.search(text):
         return 0
-    if _res()["caption"].match(text) or _res()["toc_leader"].search(text):
+    depth = _heading_looks(ln, text, body_size, s)
+    if depth and (_res()["caption"].match(text) or _res()["toc_leader"].search(text)):
         return 0  # a table/figure caption or a table-of-contents entry names a section; it is not one
+    return depth
+
+
+_LETTER = re.compile(r"[A-Za-zÀ-ÿ]")
+
+
+def _heading_looks(ln: Line, text: str, body_size: float, s: dict) -> int:
+    """The heading depth the line's looks give (size, weight, numbering), 0 for none."""
     numbered = _res()["numbered_heading"].match(text)
     if not numbered and not text[:1].isupper():
         return 0  # a heading starts with a capital; this is a wrapped line of something else
