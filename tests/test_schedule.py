@@ -117,3 +117,42 @@ def test_watch_of_a_missing_folder_is_an_error(tmp_path, capsys):
     args = parse("watch", str(tmp_path / "nope"))
     assert args.func(args) == 2
     assert "folder not found" in capsys.readouterr().err
+
+
+def test_kb_watch_ingests_a_letter_dropped_in_and_then_its_removal(tmp_path):
+    """The real command: `kb watch` scans the folder at start, then reads just the
+    letter that arrives, and drops it from the knowledge base when it is deleted."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    from support import ROOT, copy_seed
+
+    corpus = copy_seed(tmp_path)
+    db = tmp_path / "kb.db"
+    proc = subprocess.Popen([sys.executable, "-m", "extract.cli", "watch", str(corpus), "--db", str(db),
+                             "--interval", "0.2", "--settle", "0.2", "--workers", "1", "--quiet"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def documents() -> set[str]:
+        try:
+            with sqlite3.connect(db) as conn:
+                return {r[0] for r in conn.execute("SELECT id FROM documents")}
+        except sqlite3.Error:
+            return set()
+
+    try:
+        assert wait_for(lambda: len(documents()) == 5, seconds=90)
+        letter = next(corpus.glob("000_*.txt"))
+        (corpus / "nieuw.txt").write_text(letter.read_text(encoding="utf-8"), encoding="utf-8")
+        assert wait_for(lambda: "nieuw.txt" in documents(), seconds=60)
+        (corpus / "nieuw.txt").unlink()
+        assert wait_for(lambda: "nieuw.txt" not in documents(), seconds=60)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
+    assert lines[:3] == ["5 added, 0 changed, 0 unchanged, 0 removed, 0 failed",
+                         "1 added, 0 changed, 0 unchanged, 0 removed, 0 failed",   # the new letter alone
+                         "0 added, 0 changed, 0 unchanged, 1 removed, 0 failed"]
