@@ -42,7 +42,7 @@ def unpacked(name: str, source: Path, suffix: str, write: Callable[[BinaryIO], N
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to put the cache in
         return None
     try:
         with os.fdopen(fd, "wb") as fh:

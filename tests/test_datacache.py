@@ -55,3 +55,15 @@ def test_a_cache_folder_that_cannot_be_made_is_passed_over(tmp_path, monkeypatch
     assert lemmas(datacache.lemmatizer()) == [simplemma.lemmatize(w.lower(), lang="nl") for w in WORDS]
     assert datacache.language_identifier(norm_probs=True).classify(TEXTS[1])[0] == "en"
     assert blocker.read_text() == "not a folder"
+
+
+def test_without_a_home_folder_the_libraries_load_their_own_data(monkeypatch):
+    from pathlib import Path
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("KAMERKB_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert lemmas(datacache.lemmatizer()) == [simplemma.lemmatize(w.lower(), lang="nl") for w in WORDS]
