@@ -49,6 +49,7 @@ def link_all(db, today: dt.date | None = None, changed: set[str] | None = None) 
     if changed is not None and not _watching(db):
         changed = None
     with store.transaction(db):
+        _ensure_link_tables(db)
         _mark_changed(db, changed)
         refresh_entities(db, changed)
         resolve_citations(db, changed)
@@ -268,8 +269,10 @@ def _kst_url(kst_id: str) -> str:
 
 # --- motions -----------------------------------------------------------------
 
+# The date comes from the index on (id, date) (see _ensure_link_tables): left to itself
+# SQLite takes the primary key's and reads each document's row, whole text and all.
 _MENTIONS = ("SELECT m.rowid AS rowid, m.*, d.date AS doc_date FROM motion_mentions m "
-             "JOIN documents d ON d.id = m.document")
+             "JOIN documents d INDEXED BY documents_id_date ON d.id = m.document")
 _MENTION_ORDER = " ORDER BY d.date, m.document, m.id"
 
 
@@ -472,7 +475,6 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
     """
     if "commitments" not in db.table_names():
         return
-    _ensure_link_tables(db)
     if changed is None:
         db.conn.execute("DELETE FROM deliveries")
         db.conn.execute("DELETE FROM delivery_probes")
