@@ -699,14 +699,14 @@ class _Dated:
 
     def after(self, c: dict) -> "_Later":
         """The documents dated after the commitment's promise, other than its own."""
-        return _Later(self, bisect_right(self.dates, c["promised"]), c["document"])
+        return _Later(self, bisect_right(self.dates, c["promised"]), c["document"], c["promised"])
 
 
 class _Later:
     """A commitment's later documents (see _Dated.after): `doc_id in later` asks one."""
 
-    def __init__(self, dated: _Dated, start: int, own: str):
-        self.dated, self.start, self.own = dated, start, own
+    def __init__(self, dated: _Dated, start: int, own: str, promised: str):
+        self.dated, self.start, self.own, self.promised = dated, start, own, promised
         self.own_at = dated.position.get(own, -1)
 
     def __contains__(self, doc_id: str) -> bool:
@@ -752,10 +752,11 @@ def _sentences_naming(db, probe: str, later: _Later, texts: dict[str, list[tuple
     """(document, sentence) of later documents that report the deliverable as done.
 
     `probe` is the deliverable's first words (see _probe_words). Candidates
-    come from the full-text index (a phrase query), so the cost does not grow
-    with the number of documents that do not name it; or, when the few
-    candidate documents' texts are given, from those passages that hold the
-    same words in a row.
+    come from the full-text index (a phrase query, capped, and asked for later
+    documents only: earlier ones naming the deliverable often must not use up
+    the cap), so the cost does not grow with the number of documents that do
+    not name it; or, when the few candidate documents' texts are given, from
+    those passages that hold the same words in a row.
     """
     if not probe:
         return
@@ -766,7 +767,9 @@ def _sentences_naming(db, probe: str, later: _Later, texts: dict[str, list[tuple
     else:
         rows = db.conn.execute(
             "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
-            "WHERE passages_fts MATCH ? LIMIT 500", ['"' + probe + '"'])
+            "JOIN documents d INDEXED BY documents_id_date ON d.id = p.document "
+            "WHERE passages_fts MATCH ? AND d.date > ? AND p.document != ? LIMIT 500",
+            ['"' + probe + '"', later.promised, later.own])
     for doc_id, text in rows:
         if doc_id not in later or not _reports_done(text):
             continue  # (the passage as a whole lacks what a sentence of it needs)

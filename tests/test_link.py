@@ -224,3 +224,21 @@ def test_incremental_links_equal_a_full_relink(tmp_path):
         assert link_state(db) == relinked_in_full(db, today, tmp_path / step.replace(" ", "_")), step
     state = link_state(db)
     assert state["deliveries"] and state["motions"] and state["learned ids"], "the scenario must exercise every link"
+
+
+def test_a_delivering_letter_is_found_however_often_earlier_letters_name_the_deliverable(tmp_path):
+    """The full-text search for a deliverable's words is capped; the cap must not be
+    used up by earlier letters (which cannot deliver), or a large knowledge base loses
+    the letter that reports the promise done."""
+    corpus = copy_seed(tmp_path)
+    archive = "".join(f"Punt {i}: de Nationale Technologiestrategie komt later aan de orde.\n\n" for i in range(520))
+    (corpus / "archief.txt").write_text("Den Haag, 3 maart 2020\n\nBetreft Archief\n\nGeachte Voorzitter,\n\n" + archive,
+                                        encoding="utf-8")
+    (corpus / "zz_moties.txt").write_text(MOTION_LETTER, encoding="utf-8")  # read last: its passages come last
+    db = tmp_path / "kb.db"
+    build(corpus, db, workers=1, today=TODAY)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM passages WHERE document = 'archief.txt'").fetchone()[0] > 500
+    rows = conn.execute("SELECT d.document, d.method FROM deliveries d JOIN commitments c ON c.id = d.commitment "
+                        "WHERE c.deliverable = 'de Nationale Technologiestrategie'").fetchall()
+    assert rows == [("zz_moties.txt", "sentence")]
