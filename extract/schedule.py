@@ -107,8 +107,9 @@ def register(subparsers) -> None:
         "watch", help="rebuild the knowledge base whenever files in a folder change",
         description=("Poll a folder every --interval seconds; when documents or sidecars are added, changed or "
                      "removed and the folder has then been quiet for --settle seconds (so a file still being "
-                     "copied is not read half), run an incremental build. Runs one build at start. Stop with "
-                     "Ctrl-C or SIGTERM; a build in progress is finished first."),
+                     "copied is not read half), ingest just those files (as `kb build FILE...`). Scans the "
+                     "whole folder once at start. Stop with Ctrl-C or SIGTERM; a build in progress is "
+                     "finished first."),
     )
     w.add_argument("dir", type=Path, help="folder to watch (the corpus)")
     w.add_argument("--db", type=Path, default=Path("kb.db"), help="knowledge base file (default: kb.db)")
