@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Mapping
 
 from simplemma.strategies.dictionaries import DictionaryFactory
 
@@ -69,12 +69,12 @@ class _Dictionaries(DictionaryFactory):
     """simplemma's shipped dictionaries, unpacked once per machine, not once per process."""
 
     def __init__(self):
-        self.loaded: dict[str, dict[str, str]] = {}
+        self.loaded: dict[str, Mapping[str, str]] = {}
 
-    def get_dictionary(self, lang: str) -> dict[str, str]:
+    def get_dictionary(self, lang: str) -> Mapping[str, str]:
         found = self.loaded.get(lang)
-        if found is None:
-            found = self.loaded[lang] = _read_dictionary(lang) or dict(_shipped(lang).items())
+        if found is None:  # no usable cache: simplemma's own mapping, as it would load it
+            found = self.loaded[lang] = _read_dictionary(lang) or _shipped(lang)
         return found
 
 
