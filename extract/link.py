@@ -770,8 +770,8 @@ def _sentences_naming(db, probe: str, later: _Later, texts: dict[str, list[tuple
             "JOIN documents d INDEXED BY documents_id_date ON d.id = p.document "
             "WHERE passages_fts MATCH ? AND d.date > ? AND p.document != ? LIMIT 500",
             ['"' + probe + '"', later.promised, later.own])
-    for doc_id, text in rows:
-        if doc_id not in later or not _reports_done(text):
+    for doc_id, text in rows:  # later documents' passages only (both queries ask for no others)
+        if not _reports_done(text):
             continue  # (the passage as a whole lacks what a sentence of it needs)
         named = [(m.start(), m.end()) for m in pattern.finditer(text)]
         for s, e in _sentence_spans(text) if named else ():
