@@ -103,4 +103,3 @@ def _has_top_level_bar(pattern: str) -> bool:
             return True
         i += 1
     return False
-
