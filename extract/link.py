@@ -182,7 +182,10 @@ def resolve_citations(db, changed: set[str] | None = None) -> None:
 
 _UNRESOLVED_KST = ("SELECT document, cited, context FROM citations WHERE kind = 'kst' "
                    "AND cited NOT IN (SELECT kst_id FROM document_ids)")
-_UNNAMED = "NOT EXISTS (SELECT 1 FROM document_ids i WHERE i.document = d.id)"
+# A document that states a Kamerstuk id has a row for it in document_ids, so only those that
+# state none (a partial index holds them, see _ensure_link_tables) can lack one.
+_UNNAMED = ("coalesce(d.kamerstuk, '[]') = '[]' "
+            "AND NOT EXISTS (SELECT 1 FROM document_ids i WHERE i.document = d.id)")
 
 
 def _learn_ids(db, changed: set[str] | None) -> dict[str, str]:
@@ -213,9 +216,10 @@ def _learn_ids(db, changed: set[str] | None) -> dict[str, str]:
 
 
 def _unnamed_documents(db) -> list[dict]:
-    """Documents without any Kamerstuk id: their ids from the primary-key index, then their rows."""
+    """Documents without any Kamerstuk id: their ids from the index of those that state none,
+    then their rows."""
     ids = [r[0] for r in db.conn.execute(
-        "SELECT id FROM documents d WHERE " + _UNNAMED)]
+        "SELECT id FROM documents d INDEXED BY documents_unstated WHERE " + _UNNAMED)]
     return _query_in(db, "SELECT id, title, date FROM documents WHERE id", ids)
 
 
@@ -480,7 +484,8 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
         db.conn.execute("DELETE FROM delivery_probes")
         _add_probes(db, None)
         docs = _dated_documents(db, "date IS NOT NULL")
-        found = [_best_delivery(db, c, docs, _citing(db, c)) for c in db.query(_PROBE_ROWS + " ORDER BY commitment")]
+        found = [_best_delivery(db, c, docs.after(c), _citing(db, c))
+                 for c in db.query(_PROBE_ROWS + " ORDER BY commitment")]
     else:
         _add_probes(db, changed)
         rematched = _rematch(db)  # {'commitment': id} alone where none was found
@@ -501,8 +506,11 @@ def _ensure_link_tables(db) -> None:
                     "promised TEXT, deliverable TEXT, probe TEXT, first_word TEXT)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_first_word ON delivery_probes(first_word)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_document ON delivery_probes(document)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_deliverable ON delivery_probes(deliverable, promised)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS documents_date_title ON documents(date, id, title)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS documents_id_date ON documents(id, date)")  # mentions in date order
+    db.conn.execute("CREATE INDEX IF NOT EXISTS documents_unstated ON documents(id) "
+                    "WHERE coalesce(kamerstuk, '[]') = '[]'")  # the few that can be unnamed
 
 
 def _add_probes(db, changed: set[str] | None) -> None:
@@ -532,7 +540,7 @@ def _dated_documents(db, where: str, params: list | None = None) -> "_Dated":
     """The documents `where` says, in date order, read through the index on (date, id, title):
     a documents row holds the whole text, so reading titles from the table reads every page."""
     return _Dated(db.conn.execute(
-        "SELECT date, id, title FROM documents WHERE " + where + " ORDER BY date", params or []).fetchall())
+        "SELECT date, id, title FROM documents WHERE " + where + " ORDER BY date, id", params or []).fetchall())
 
 
 def _citing(db, c: dict) -> set[str]:
@@ -551,10 +559,9 @@ def _rematch(db) -> list[dict]:
         _PROBE_ROWS + " WHERE document IN (SELECT id FROM changed_docs) OR (commitment IN "
         "(SELECT id FROM touched_commitments) AND commitment NOT IN (SELECT commitment FROM deliveries)) "
         "ORDER BY commitment"))
-    if not rows:
-        return []
-    pool = _dated_documents(db, "date > ?", [min(r["promised"] for r in rows)])
-    return [_best_delivery(db, c, pool, _citing(db, c)) or {"commitment": c["id"]} for c in rows]
+    later: dict[tuple[str, str], _LaterInKB] = {}  # a letter's commitments share them
+    return [_best_delivery(db, c, later.setdefault((c["promised"], c["document"]), _LaterInKB(db, c)), _citing(db, c))
+            or {"commitment": c["id"]} for c in rows]
 
 
 def _match_against_changed(db, rematched: set[str]) -> list[dict]:
@@ -577,7 +584,7 @@ def _match_against_changed(db, rematched: set[str]) -> list[dict]:
     for c in _probe_candidates(db, new, texts):
         if c["id"] in rematched:
             continue
-        best = _best_delivery(db, c, new, citing.get(c["document"], set()), texts)
+        best = _best_delivery(db, c, new.after(c), citing.get(c["document"], set()), texts)
         if best and _better(db, best, c["id"]):
             db.conn.execute("DELETE FROM deliveries WHERE commitment = ?", [c["id"]])
             found.append(best)
@@ -602,21 +609,23 @@ def _probe_candidates(db, new: "_Dated", texts: dict) -> list[dict]:
     """
     latest = new.dates[-1]
     outside = " AND document NOT IN (SELECT id FROM changed_docs)"
-    rows = {r[0]: r for r in db.conn.execute(_PROBE_ROWS + " WHERE promised < ?" + outside, [latest])}
     wanted = set()
     for date, title in zip(new.dates, new.lower):
-        if title:
-            choices = {k: r[3] for k, r in rows.items() if r[2] < date}
-            hits = process.extract(title, choices, scorer=fuzz.token_set_ratio,
+        if title:  # commitments often share a deliverable: each distinct one is scored once
+            deliverables = [r[0] for r in db.conn.execute(
+                "SELECT DISTINCT deliverable FROM delivery_probes WHERE promised < ?", [date])]
+            hits = process.extract(title, deliverables, scorer=fuzz.token_set_ratio,
                                    score_cutoff=DELIVERY_TITLE_MATCH, limit=None)
-            wanted |= {h[2] for h in hits}
+            wanted |= {r[0] for r in db.conn.execute(
+                "SELECT commitment FROM delivery_probes WHERE deliverable IN (SELECT value FROM json_each(?)) "
+                "AND promised < ?" + outside, [json.dumps([h[0] for h in hits]), date])}
     reporting = _reporting_passages(texts)
     words = sorted({w for norm, _ in reporting for w in norm.split()})
     probes = _query_in(db, "SELECT commitment, probe FROM delivery_probes WHERE first_word", words,
                        " AND promised < ?" + outside, (latest,))
     wanted |= {r["commitment"] for r in probes if any(
         f" {r['probe']} " in norm and any(r["probe"] in s for s in sentences) for norm, sentences in reporting)}
-    return [dict(zip(_PROBE_COLUMNS, rows[k])) for k in sorted(wanted) if k in rows]
+    return sorted(_query_in(db, _PROBE_ROWS + " WHERE commitment", sorted(wanted)), key=lambda c: c["id"])
 
 
 def _reporting_passages(texts: dict) -> list[tuple[str, list[str]]]:
@@ -715,31 +724,69 @@ class _Later:
     def __bool__(self) -> bool:
         return len(self.dated.ids) - self.start > (self.own_at >= self.start)
 
-    def titles(self) -> list[str | None]:
-        """Their lower-case titles in date order, None where a document has none (or is the own one)."""
+    def best_title(self, deliverable: str) -> tuple[str, float, str] | None:
+        """(document, score, title) of the first of them whose title names the deliverable
+        best, by token set ratio of at least DELIVERY_TITLE_MATCH; or None."""
         titles = self.dated.lower[self.start:]
         if self.own_at >= self.start:
             titles[self.own_at - self.start] = None
-        return titles
+        hit = process.extractOne(deliverable, titles, scorer=fuzz.token_set_ratio,
+                                 score_cutoff=DELIVERY_TITLE_MATCH) if any(titles) else None
+        if not hit:
+            return None
+        at = self.start + hit[2]
+        return self.dated.ids[at], hit[1], self.dated.titles[at]
 
 
-def _best_delivery(db, c: dict, docs: _Dated, citing: set[str],
+class _LaterInKB:
+    """A commitment's later documents as the KB holds them, for the few commitments an
+    incremental run matches against every document: the same answers as _Later, without
+    reading every later document into Python. Each distinct title is scored once."""
+
+    def __init__(self, db, c: dict):
+        self.db, self.own, self.promised = db, c["document"], c["promised"]
+        self._titles: dict[str, list[str]] | None = None
+
+    def _ask(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.db.conn.execute(sql, (*params, self.promised, self.own)).fetchall()
+
+    def __contains__(self, doc_id: str) -> bool:
+        return bool(self._ask("SELECT 1 FROM documents WHERE id = ? AND date > ? AND id != ?", (doc_id,)))
+
+    def __bool__(self) -> bool:
+        return bool(self._ask("SELECT 1 FROM documents WHERE date > ? AND id != ? LIMIT 1"))
+
+    def best_title(self, deliverable: str) -> tuple[str, float, str] | None:
+        if self._titles is None:
+            self._titles = {}
+            for (title,) in self._ask("SELECT DISTINCT title FROM documents WHERE date > ? AND id != ?"):
+                if title:
+                    self._titles.setdefault(title.lower(), []).append(title)
+        hits = process.extract(deliverable, list(self._titles), scorer=fuzz.token_set_ratio,
+                               score_cutoff=DELIVERY_TITLE_MATCH, limit=None)
+        if not hits:
+            return None
+        top = max(h[1] for h in hits)
+        titles = [t for h in hits if h[1] == top for t in self._titles[h[0]]]
+        first = self._ask("SELECT id, title FROM documents WHERE title IN (SELECT value FROM json_each(?)) "
+                          "AND date > ? AND id != ? ORDER BY date, id LIMIT 1", (json.dumps(titles),))
+        return first[0][0], top, first[0][1]
+
+
+def _best_delivery(db, c: dict, later: "_Later | _LaterInKB", citing: set[str],
                    texts: dict[str, list[tuple[str, str]]] | None = None) -> dict | None:
-    """The commitment's best delivery among `docs`, or None.
+    """The commitment's best delivery among its `later` documents, or None.
 
     `c` is a probe row; `citing` the documents that cite the commitment's document.
     """
-    later = docs.after(c)
     if not later:
         return None
     best = None
-    titles = later.titles()
-    hit = process.extractOne(c["deliverable"], titles, scorer=fuzz.token_set_ratio,
-                             score_cutoff=DELIVERY_TITLE_MATCH) if any(titles) else None
+    hit = later.best_title(c["deliverable"])
     if hit:
-        at = later.start + hit[2]
-        best = {"commitment": c["id"], "document": docs.ids[at], "confidence": round(float(hit[1]), 1),
-                "evidence": docs.titles[at], "method": "title"}
+        doc_id, score, title = hit
+        best = {"commitment": c["id"], "document": doc_id, "confidence": round(float(score), 1),
+                "evidence": title, "method": "title"}
     for doc_id, sentence in _sentences_naming(db, c["probe"], later, texts):
         score = 85.0 + (10 if doc_id in citing else 0)
         if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
@@ -748,7 +795,8 @@ def _best_delivery(db, c: dict, docs: _Dated, citing: set[str],
     return best
 
 
-def _sentences_naming(db, probe: str, later: _Later, texts: dict[str, list[tuple[str, str]]] | None = None):
+def _sentences_naming(db, probe: str, later: "_Later | _LaterInKB",
+                      texts: dict[str, list[tuple[str, str]]] | None = None):
     """(document, sentence) of later documents that report the deliverable as done.
 
     `probe` is the deliverable's first words (see _probe_words). Candidates
