@@ -286,11 +286,11 @@ def _same_content(db, f: CorpusFile) -> bool:
     return False
 
 
-# Code that does not change what extraction produces (fetching, scheduling,
-# serving, the CLI): editing it must not re-extract the corpus.
-NOT_EXTRACTION = {"fetch", "schedule.py", "serve.py", "cli.py", "curation.py", "ingest.py", "link.py"}
 # Code whose change needs a full relink but no re-extraction.
-LINKING = {"link.py", "curation.py"}
+LINKING = {"link.py", "motion_groups.py", "curation.py"}
+# Code that does not change what extraction produces (fetching, scheduling, serving,
+# the CLI, linking): editing it must not re-extract the corpus.
+NOT_EXTRACTION = {"fetch", "schedule.py", "serve.py", "cli.py", "ingest.py"} | LINKING
 
 
 def pipeline_version() -> str:

@@ -29,6 +29,8 @@ from extract import store
 from extract.commitments import cues
 from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
+from extract.motion_groups import (add_to_row, group_mentions, group_state, joined_group, members, motion_key,
+                                   motion_row, order, surnames)
 from extract.patterns import fold, lower_words
 from extract.sentences import split, split_spans
 
@@ -285,52 +287,81 @@ def aggregate_motions(db, changed: set[str] | None = None) -> None:
 
     Mentions are grouped in date order, by motion id or else by members'
     surnames, so a group only ever takes mentions that share an id or a
-    surname with it. With `changed`, only the groups so connected to the
-    new mentions (and to the motions that lost one) are grouped again, from
-    all their mentions: the same groups as a full run, at the cost of them.
+    surname with it (see motion_groups). With `changed`, new mentions that
+    join a motion without changing any group are added to its row; else only
+    the groups connected to the new mentions (and to the motions that lost
+    one) are grouped again, from all their mentions: the same groups as a
+    full run, at the cost of them.
     """
     if "motion_mentions" not in db.table_names():
         db.conn.execute("DELETE FROM motions") if "motions" in db.table_names() else None
+        db.conn.execute("DELETE FROM motion_groups")
         return
     if changed is None:
         db.conn.execute("DELETE FROM motions")
-        groups, keys = _group_mentions(list(db.query(_MENTIONS + _MENTION_ORDER))), set()
+        db.conn.execute("DELETE FROM motion_groups")
+        groups, keys = group_mentions(list(db.query(_MENTIONS + _MENTION_ORDER))), set()
     else:
+        if _join_fresh(db):
+            return
         groups, keys = _regroup_affected(db)
         if not groups and not keys:
             return
-    rows = [_motion_row(g) for g in groups]
+    rows = [motion_row(g) for g in groups]
     if keys:
         db.conn.executemany("DELETE FROM motions WHERE id = ?", [(k,) for k in keys])
+        db.conn.executemany("DELETE FROM motion_groups WHERE motion = ?", [(k,) for k in keys])
     if rows:
         db["motions"].insert_all(rows, pk="id", replace=True, alter=True)
+        states = [(row["id"], row["kst_id"], _padded(g["surnames"]), json.dumps(group_state(g)))
+                  for row, g in zip(rows, groups)]
+        db.conn.executemany("INSERT OR REPLACE INTO motion_groups VALUES (?, ?, ?, ?)", states)
     db.conn.executemany("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?",
                         [(row["id"], m["rowid"]) for row, g in zip(rows, groups) for m in g["mentions"]
                          if m["motion_key"] != row["id"]])
 
 
-def _group_mentions(mentions: list[dict]) -> list[dict]:
-    """Mentions (in date order) grouped into motions: {'ids', 'members', 'mentions'}.
+def _join_fresh(db) -> bool:
+    """Add the new mentions to their motions' rows, when none of them changes a group
+    (see motion_groups.joined_group); False, with nothing written, when the groups must
+    be made again. Reads the states of the motions that share an id or a surname with
+    a new mention, not their mentions."""
+    if db.conn.execute("SELECT 1 FROM cleared_motions LIMIT 1").fetchone():
+        return False
+    fresh = list(db.query(_MENTIONS + " WHERE m.motion_key IS NULL"))
+    placed: dict[str, list] = {}
+    states: dict[str, dict] = {}
+    for m in fresh:
+        wanted = sorted(surnames(members(m["members"])))
+        candidates = {key: (kst, json.loads(state)) for key, kst, state in db.conn.execute(
+            "SELECT motion, kst_id, state FROM motion_groups WHERE kst_id = ?"
+            + " OR instr(surnames, ?)" * len(wanted), [m["motion"], *(_padded([w]) for w in wanted)])}
+        key = joined_group(m, candidates)
+        if key is None:
+            return False
+        states.setdefault(key, candidates[key][1])
+        placed.setdefault(key, []).append(m)
+    rows = {r["id"]: r for r in _query_in(db, "SELECT * FROM motions WHERE id", sorted(placed))}
+    if rows.keys() != placed.keys():
+        return False  # (a motion without its row: not kept by this linker)
+    for key, ms in placed.items():
+        row = rows[key]
+        add_to_row(row, states[key], ms)
+        db.conn.execute(f"UPDATE motions SET {', '.join(f'[{c}] = ?' for c in _JOINED_FIELDS)} WHERE id = ?",
+                        [row[c] for c in _JOINED_FIELDS] + [key])
+        db.conn.execute("UPDATE motion_groups SET state = ? WHERE motion = ?", [json.dumps(states[key]), key])
+        db.conn.executemany("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?", [(key, m["rowid"]) for m in ms])
+    return bool(fresh)
 
-    A group also keeps its members' lower-case names and surnames, so matching a
-    mention against the groups does not derive them again each time.
-    """
-    groups: list[dict] = []
-    for m in mentions:
-        members = _members(m["members"])
-        group = _find_group(groups, m["motion"], members)
-        if group is None:
-            group = {"ids": set(), "members": [], "mentions": [], "lower": set(), "surnames": set()}
-            groups.append(group)
-        if m["motion"]:
-            group["ids"].add(m["motion"])
-        for name in members:
-            if name.lower() not in group["lower"]:
-                group["members"].append(name)
-                group["lower"].add(name.lower())
-                group["surnames"].add(_surname(name))
-        group["mentions"].append(m)
-    return groups
+
+# The fields a mention that joins a motion can change (not its id, members or Kamerstuk id).
+_JOINED_FIELDS = ("party", "title", "status", "first_seen", "date", "requests", "motion_document",
+                  "completed_by", "completed_passage", "evidence", "n_mentions")
+
+
+def _padded(words) -> str:
+    """Words between spaces, for instr() to find one whole."""
+    return " " + " ".join(sorted(words)) + " "
 
 
 def _regroup_affected(db) -> tuple[list[dict], set[str]]:
@@ -344,12 +375,12 @@ def _regroup_affected(db) -> tuple[list[dict], set[str]]:
     keys = {r[0] for r in db.conn.execute("SELECT key FROM cleared_motions")}
     if not fresh and not keys:
         return [], set()
-    motions = {r[0]: (r[1], _surnames(_members(r[2])), (r[2] or "").lower())
+    motions = {r[0]: (r[1], surnames(members(r[2])), (r[2] or "").lower())
                for r in db.conn.execute("SELECT id, kst_id, members FROM motions")}
     while True:
         keys = _connected(motions, fresh, keys)
-        groups = _group_mentions(sorted(fresh + _mentions_of(db, keys), key=_order))
-        taken = {_motion_row(g)["id"] for g in groups} & motions.keys() - keys
+        groups = group_mentions(sorted(fresh + _mentions_of(db, keys), key=order))
+        taken = {motion_key(g) for g in groups} & motions.keys() - keys
         if not taken:
             return groups, keys
         keys |= taken
@@ -360,7 +391,7 @@ def _connected(motions: dict[str, tuple], fresh: list[dict], keys: set[str]) -> 
     the fresh mentions, directly or through other motions."""
     keys = set(keys)
     ids = {m["motion"] for m in fresh if m["motion"]}
-    names = set().union(*(_surnames(_members(m["members"])) for m in fresh))
+    names = set().union(*(surnames(members(m["members"])) for m in fresh))
     added = keys & motions.keys()
     while True:
         for key in added:
@@ -373,72 +404,8 @@ def _connected(motions: dict[str, tuple], fresh: list[dict], keys: set[str]) -> 
         keys |= added
 
 
-def _order(m: dict) -> tuple:
-    return (m["doc_date"] is not None, m["doc_date"] or "", m["document"], m["id"])
-
-
 def _mentions_of(db, keys: set[str]) -> list[dict]:
     return _query_in(db, _MENTIONS + " WHERE m.motion_key", sorted(keys))
-
-
-def _surnames(members) -> set[str]:
-    return {_surname(n) for n in members}
-
-
-# Mentions of one motion repeat the same members list and names: parsed once.
-@lru_cache(maxsize=4096)
-def _members(raw: str | None) -> tuple[str, ...]:
-    """A mention's members column as names."""
-    return tuple(json.loads(raw or "[]"))
-
-
-@lru_cache(maxsize=4096)
-def _surname(name: str) -> str:
-    """A member's surname, lower case, without its prefix ('van der Plas' → 'plas')."""
-    return re.sub(r"^(?:van der|van den|van de|van|de|der|den|ter|ten|te)\s+", "", name.lower())
-
-
-def _find_group(groups: list[dict], motion_id: str | None, members: list[str]) -> dict | None:
-    by_id = next((g for g in groups if motion_id and motion_id in g["ids"]), None) if motion_id else None
-    if by_id:
-        return by_id
-    if not members:
-        return None
-    wanted = _surnames(members)
-    for g in groups:
-        have = g["surnames"]
-        if motion_id and g["ids"] and motion_id not in g["ids"]:
-            continue
-        if wanted and have and (wanted <= have or have <= wanted):
-            return g
-    return None
-
-
-def _motion_row(g: dict) -> dict:
-    ms = g["mentions"]
-    completed = next((m for m in ms if m["status"] == "completed"), None)
-    responding = next((m for m in ms if m["status"] == "responding"), None)
-    doc_row = next((m for m in ms if m["is_motion_document"]), None)
-    motion_id = sorted(g["ids"])[0] if g["ids"] else None
-    party = next((m["party"] for m in ms if m["party"]), None)
-    key = motion_id or "motie-" + "-".join(sorted(g["surnames"])).replace(" ", "_")
-    return {
-        "id": key,
-        "kst_id": motion_id,
-        "members": json.dumps(g["members"], ensure_ascii=False),
-        "party": party,
-        "title": next((m["title"] for m in ms if m["title"]), None),
-        "status": "completed" if completed else ("responding" if responding else "open"),
-        "first_seen": min((m["doc_date"] for m in ms if m["doc_date"]), default=None),
-        "date": doc_row["date"] if doc_row and "date" in doc_row.keys() else None,
-        "requests": doc_row["requests"] if doc_row and "requests" in doc_row.keys() else None,
-        "motion_document": doc_row["document"] if doc_row else None,
-        "completed_by": completed["document"] if completed else None,
-        "completed_passage": completed["passage"] if completed else None,
-        "evidence": (completed or responding or ms[0])["sentence"],
-        "n_mentions": len(ms),
-        "url": _kst_url(motion_id) if motion_id else None,
-    }
 
 
 # --- commitments -------------------------------------------------------------
@@ -489,7 +456,8 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
     else:
         _add_probes(db, changed)
         rematched = _rematch(db)  # {'commitment': id} alone where none was found
-        found = [f for f in rematched if "document" in f] + _match_against_changed(db, {f["commitment"] for f in rematched})
+        unmatched = {f["commitment"] for f in rematched}
+        found = [f for f in rematched if "document" in f] + _match_against_changed(db, unmatched)
     found = [f for f in found if f]
     if found:
         db["deliveries"].insert_all(found, pk=("commitment", "document"), replace=True, alter=True)
@@ -505,6 +473,9 @@ def _ensure_link_tables(db) -> None:
     db.conn.execute("CREATE TABLE IF NOT EXISTS delivery_probes (commitment TEXT PRIMARY KEY, document TEXT, "
                     "promised TEXT, deliverable TEXT, probe TEXT, first_word TEXT)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_first_word ON delivery_probes(first_word)")
+    # what a motion's group must remember to take a new mention (see motion_groups); surnames padded with spaces
+    db.conn.execute("CREATE TABLE IF NOT EXISTS motion_groups (motion TEXT PRIMARY KEY, kst_id TEXT, "
+                    "surnames TEXT, state TEXT)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_document ON delivery_probes(document)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS delivery_probes_deliverable ON delivery_probes(deliverable, promised)")
     db.conn.execute("CREATE INDEX IF NOT EXISTS documents_date_title ON documents(date, id, title)")
