@@ -20,7 +20,7 @@ from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import caseless, fold, one_of
 from extract.sentences import split_spans
-from extract.temporal import Timex, find_timexes
+from extract.temporal import Timex, find_timexes, time_words
 
 
 @lru_cache(maxsize=1)
@@ -87,15 +87,12 @@ def _may_promise(folded: str, timexes: list[Timex], cue: dict) -> bool:
 
 
 _DIGIT = re.compile(r"\d")
-_DATE_WORDS = caseless(r"jaar|zomer|najaar|voorjaar|winter|herfst|reces|kwartaal|maand|week|year|quarter|spring|"
-                       r"summer|autumn|maart|mei|juni|juli|januari|februari|april|augustus|september|oktober|"
-                       r"november|december|korte termijn")
 
 
 def _dateish(folded: str) -> bool:
     """A digit or a word of time; two searches, as a digit in one alternation would
     keep the engine from scanning for the words' first letters."""
-    return _DIGIT.search(folded) is not None or _DATE_WORDS.search(folded) is not None
+    return _DIGIT.search(folded) is not None or time_words().search(folded) is not None
 
 
 def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_timex: Timex | None = None,

@@ -91,14 +91,17 @@ class Gates:
         self.text = text
         self._seen: dict[re.Pattern, bool] = {}
 
-    def open(self, *gates: re.Pattern | tuple[re.Pattern, ...]) -> bool:
-        """True if every one of `gates` occurs in the text; a tuple of gates needs any one of them."""
+    def open(self, *gates: re.Pattern | str | tuple) -> bool:
+        """True if every one of `gates` occurs in the text; a tuple of gates needs any one of them.
+
+        A gate that is a plain string is a substring test, several times faster than
+        the engine's scan for the same literal."""
         return all(any(map(self._found, g)) if isinstance(g, tuple) else self._found(g) for g in gates)
 
-    def _found(self, gate: re.Pattern) -> bool:
+    def _found(self, gate: re.Pattern | str) -> bool:
         hit = self._seen.get(gate)
         if hit is None:
-            hit = self._seen[gate] = gate.search(self.text) is not None
+            hit = self._seen[gate] = gate in self.text if isinstance(gate, str) else gate.search(self.text) is not None
         return hit
 
 

@@ -62,7 +62,7 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
     months, seasons, ords = _alt(d["months"]), _alt(d["seasons"]), _alt(d["ordinals"])
     yw = _alt(d["year_words"])
     year_ref = rf"(?:(?:van\s+|of\s+)?(?P<year>{YEAR})|(?:van\s+)?(?P<yword>{yw}))"
-    mod_words = "begin|start|medio|halverwege|eind|einde|end|early|mid|late"
+    mod_words = "begin|start|medio|halverwege|half|eind|einde|ultimo|end|early|mid|late"
     mod = rf"(?P<mod>{mod_words}|the\s+end\s+of|the\s+beginning\s+of)"  # the English phrases hold 'end', 'begin'
     gate = {name: caseless(p) for name, p in {
         # a phrase holds each of its words: its longest (or last) one is a cheaper gate than the phrase
@@ -73,6 +73,9 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
         "year_noun": "jaar|year", "within": "binnen|within", "month_noun": "maand|month",
     }.items()}
     gate["year_ref"] = (gate["year"], gate["year_word"])  # any one of them
+    # words as substrings of the folded (lower-case) text: cheaper than a pattern's scan
+    gate["budget_day"] = tuple(d["budget_days"])
+    gate["week"] = ("week", "wk.")
     gate["year_ref_or_later"] = (*gate["year_ref"], gate["later"])
     rules = [
         ("vague", rf"\b(?:{_alt(d['vague'])})\b", ["vague"]),
@@ -84,10 +87,16 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
         ("quarter", rf"\b(?:{mod}\s+)?Q(?P<q>[1-4])(?:[\s-]+(?P<year>{YEAR})|\s+(?P<yword>{yw}))?\b", ["q"]),
         ("quarter_words", rf"\b(?:{mod}\s+(?:van\s+)?)?(?:het\s+|the\s+)?(?P<ord>{ords})\s+(?:kwartaal|quarter)"
                           rf"(?:\s+{year_ref})?", ["quarter"]),
-        ("half", rf"\b(?:de\s+|the\s+)?(?P<ord>eerste|tweede|first|second)\s+(?:helft|half)(?:\s+(?:van|of))?"
+        ("half", rf"\b(?:de\s+|het\s+|the\s+)?(?P<ord>eerste|tweede|first|second)\s+"
+                 rf"(?:helft|half\s*jaar|jaarhelft|half)\b(?:\s+(?:van|of))?"
                  rf"(?:\s+{year_ref})?", ["half"]),
         ("recess", r"\b(?P<prep>voor|vóór|na|tijdens|rond|before|after)?\s*(?:het\s+)?"
                    rf"(?P<recess>{_alt(d['recesses'])})[-\s]?reces(?:\s+(?:van\s+)?(?P<year>{YEAR}))?", ["recess"]),
+        ("budget_day", r"\b(?P<prep>voor|vóór|uiterlijk\s+op|op|bij|met|rond|tegen|na|before|by|on|after)\s+"
+                       rf"(?:de\s+|het\s+)?(?P<event>{_alt(d['budget_days'])})(?:\s+(?:van\s+)?(?P<year>{YEAR}))?\b",
+         ["budget_day"]),
+        ("week", rf"\b(?:(?P<prep>in|voor|vóór|uiterlijk|vanaf|by|before)\s+)?(?:week|wk\.)\s*(?P<week>[1-5]?\d)\b"
+                 rf"(?:\s+(?:van\s+)?(?:(?P<year>{YEAR})|(?P<yword>{yw})))?", ["week"]),
         ("season", r"\b(?:(?P<prep>voor|vóór|na|tot|rond|in|tijdens|vanaf|by|before|after|in|during)\s+)?"
                    r"(?:(?P<det>de|het|dit|deze|komend|komende|volgend|aankomend|aankomende|afgelopen|the|this|next)\s+)?"
                    rf"(?P<season>{seasons})(?:\s+(?:van\s+|of\s+)?(?P<year>{YEAR}))?\b", ["season"]),
@@ -95,7 +104,8 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
                   rf"\.?(?:\s+(?:van\s+)?(?:(?P<year>{YEAR})|(?P<yword>{yw})))?\b", ["month"]),
         ("year_part", rf"\b{mod}\s+(?:van\s+|of\s+)?(?:{year_ref})", ["mod", "year_ref"]),
         ("end_of_year", r"\b(?:voor|vóór|tegen|aan|by|before)?\s*(?:het\s+|the\s+)?(?:einde?|end)\s+(?:van\s+|of\s+)"
-                        r"(?:het\s+|dit\s+|the\s+|this\s+)?(?:jaar|year)\b", ["year_noun"]),
+                        r"(?:het\s+|dit\s+|the\s+|this\s+)?(?:jaar|year)\b|"
+                        r"\b(?:voor|vóór|tegen|rond|bij)\s+de\s+jaarwisseling\b", ["year_noun"]),
         ("course_of_year", rf"\b(?:later\s+dit\s+jaar|later\s+this\s+year|(?:in\s+de\s+loop\s+van|in|voor|vóór|"
                            rf"uiterlijk|per|tot|vanaf|rond|by|in|before|until)\s+(?:{year_ref}))",
          ["year_ref_or_later"]),
@@ -105,6 +115,18 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
         ("month_word", r"\b(?P<which>deze|volgende|komende|this|next)\s+(?:maand|month)\b", ["month_noun"]),
     ]
     return [(name, caseless(p), tuple(gate[g] for g in gates)) for name, p, gates in rules]  # they read fold(text)
+
+
+@lru_cache(maxsize=1)
+def time_words() -> re.Pattern:
+    """Any word a deadline with a value holds when it has no digit: a month, a season,
+    a recess, 'kwartaal', 'jaar', 'Prinsjesdag'... (case-insensitive; run on fold(text)).
+    Abbreviations ('jan', 'sept') are left out, each being the start of its full name,
+    and so are the vague phrases, which give no value."""
+    d = data()
+    months = [m for m in d["months"] if not any(o != m and o.startswith(m) for o in d["months"])]
+    nouns = ["reces", "kwartaal", "quarter", "maand", "month", "week", "jaar", "year"]
+    return caseless(_alt({*months, *d["seasons"], *nouns, *d["budget_days"]}))
 
 
 @lru_cache(maxsize=1)
@@ -188,6 +210,10 @@ def _resolve(name: str, m: re.Match, anchor: dt.date | None) -> tuple[str | None
         return (f"{year}-H{h}", f"{year}-06-30" if h == 1 else f"{year}-12-31") if year else None
     if name == "recess":
         return _recess(g, anchor)
+    if name == "budget_day":
+        return _budget_day(g, anchor)
+    if name == "week":
+        return _week(g, anchor)
     if name == "season":
         return _season(g, anchor)
     if name == "month":
@@ -286,16 +312,56 @@ def _recess(g: dict, anchor: dt.date | None) -> tuple[str, str] | None:
     return f"{due.year}-{due.month:02d}", due.isoformat()
 
 
+def _budget_day(g: dict, anchor: dt.date | None) -> tuple[str, str] | None:
+    """'voor Prinsjesdag' → the day before the third Tuesday of September; 'na' names no deadline."""
+    prep = g["prep"].lower()
+    rule = data()["budget_days"][g["event"].lower()]
+    if prep in ("na", "after"):
+        return None
+    year = int(g["year"]) - rule.get("year_named", 0) if g.get("year") else _year(g, anchor)
+    if not year:
+        return None
+    day = _nth_weekday(year, rule["month"], rule["weekday"], rule["nth"])
+    if "year" not in g and anchor and day <= anchor:
+        day = _nth_weekday(year + 1, rule["month"], rule["weekday"], rule["nth"])
+    due = day - dt.timedelta(days=1) if prep in ("voor", "vóór", "before") else day
+    return due.isoformat(), due.isoformat()
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def _week(g: dict, anchor: dt.date | None) -> tuple[str, str] | None:
+    """'in week 40' → ISO week 40 ('2024-W40'), due on its Sunday; 'voor week 40' on the Sunday before.
+    A week without a preposition or a year is not read as a date."""
+    week, year = int(g["week"]), _year(g, anchor)
+    prep = (g.get("prep") or "").lower()
+    if not year or not 1 <= week <= 53 or not (prep or g.get("year") or g.get("yword")):
+        return None
+    if "year" not in g and "yword" not in g and anchor and prep and week < anchor.isocalendar()[1]:
+        year += 1  # 'in week 2' written in November: next January
+    try:
+        monday = dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    due = monday - dt.timedelta(days=1) if prep in ("voor", "vóór", "before") else monday + dt.timedelta(days=6)
+    return f"{year}-W{week:02d}", due.isoformat()
+
+
 def timex_start(value: str | None) -> dt.date | None:
     """First day of a TIMEX3 value's interval ('2025-Q1' → 2025-01-01)."""
     if not value:
         return None
-    m = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]|SP|SU|FA|WI|\d{2})(?:-(\d{2}))?)?", value)
+    m = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]|SP|SU|FA|WI|W\d{2}|\d{2})(?:-(\d{2}))?)?", value)
     if not m:
         return None
     year, part, day = int(m.group(1)), m.group(2), m.group(3)
     if not part:
         return dt.date(year, 1, 1)
+    if part.startswith("W"):
+        return dt.date.fromisocalendar(year, int(part[1:]), 1)
     if part.startswith("Q"):
         return dt.date(year, 3 * int(part[1]) - 2, 1)
     if part.startswith("H"):

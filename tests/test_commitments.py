@@ -1,9 +1,12 @@
 """Commitments to the Kamer, with their deadlines, read from letters."""
 import datetime as dt
 
+from pathlib import Path
+
 import pytest
 
 from extract.commitments import classify, extract_commitments
+from extract.model import Document, Meta, Passage
 
 NOV_2022 = dt.date(2022, 11, 8)
 
@@ -18,6 +21,8 @@ NOV_2022 = dt.date(2022, 11, 8)
     ("Deze invulling is naar verwachting in de loop van 2023 gereed.", "action", "2023"),
     ("In het eerste kwartaal van 2025 starten we een pilot om de systematiek te testen.", "action", "2025-Q1"),
     ("The Commission will present a proposal by the end of 2023.", "eu_action", "2023"),
+    ("Het kabinet zal de uitwerking voor Prinsjesdag publiceren.", "action", "2023-09-18"),
+    ("De evaluatie wordt in het eerste halfjaar van 2024 afgerond.", "action", "2024-H1"),
 ])
 def test_promises(sentence, kind, timex):
     c = classify(sentence, NOV_2022)
@@ -35,6 +40,16 @@ def test_promises(sentence, kind, timex):
 ])
 def test_not_promises(sentence):
     assert classify(sentence, NOV_2022) is None
+
+
+def test_a_passage_whose_only_date_is_a_named_day_is_read():
+    """A promise not addressed to the Kamer is read only where a passage holds a digit
+    or a word of time: every deadline word of the grammar counts, 'Prinsjesdag' too."""
+    text = "Het kabinet zal de uitwerking voor Prinsjesdag publiceren. Wij verwachten veel belangstelling."
+    doc = Document(path=Path("x.txt"), name="x.txt", format="text", passages=[Passage(0, text)], footnotes=[],
+                   meta=Meta(date=NOV_2022))
+    (c,) = extract_commitments(doc, today=NOV_2022)
+    assert (c["kind"], c["due"]) == ("action", "2023-09-18")
 
 
 def test_deliverable_is_what_the_kamer_receives():

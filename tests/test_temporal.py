@@ -43,6 +43,18 @@ EXPRESSIONS = [
     ("by spring 2024", "2024-SP", "2024-06-20"),
     ("early 2025", "2025", "2025-03-31"),
     ("sept. 2024", "2024-09", "2024-09-30"),
+    ("in het eerste halfjaar van 2025", "2025-H1", "2025-06-30"),
+    ("het tweede half jaar", "2023-H2", "2023-12-31"),
+    ("in de eerste jaarhelft van 2024", "2024-H1", "2024-06-30"),
+    ("ultimo 2024", "2024", "2024-12-31"),
+    ("uiterlijk half juni", "2023-06", "2023-06-30"),
+    ("rond de jaarwisseling", "2023", "2023-12-31"),
+    ("binnen een half jaar", "2023-11-10", "2023-11-10"),
+    ("in week 40", "2023-W40", "2023-10-08"),          # ISO week 40 of 2023 ends on Sunday 8 October
+    ("voor week 2 van 2024", "2024-W02", "2024-01-07"),
+    ("voor Prinsjesdag", "2023-09-18", "2023-09-18"),  # Prinsjesdag 2023: Tuesday 19 September
+    ("met de Miljoenennota 2025", "2024-09-17", "2024-09-17"),  # the 2025 budget came on Prinsjesdag 2024
+    ("op Verantwoordingsdag", "2023-05-17", "2023-05-17"),  # third Wednesday of May
 ]
 MORE = ["Op 17 oktober jl. is uw Kamer geïnformeerd.", "voor het mei-reces", "op korte termijn", "as soon as possible",
         "June 5, 2024", "5-6-2024", "Q2-2025", "het laatste kwartaal", "de tweede helft van volgend jaar",
@@ -75,9 +87,17 @@ def test_recess_resolves_against_the_document_date():
     assert recess_start("mei", 2023) == dt.date(2023, 4, 28)
 
 
-def test_vague_deadline_has_no_value():
-    t = parse("op korte termijn", MAY_2023)
+@pytest.mark.parametrize("text", ["op korte termijn", "in de komende maanden", "de komende weken"])
+def test_vague_deadline_has_no_value(text):
+    t = parse(text, MAY_2023)
     assert t is not None and t.value is None and t.due is None
+
+
+def test_budget_days_and_weeks_resolve_to_the_next_one():
+    # written after Prinsjesdag 2023: the next is Tuesday 17 September 2024
+    assert parse("voor Prinsjesdag", dt.date(2023, 10, 1)).due == "2024-09-16"
+    # 'in week 2' written in November: the second week of next year
+    assert parse("in week 2", dt.date(2023, 11, 20)).value == "2024-W02"
 
 
 def test_jl_and_past_dates_are_past():
@@ -90,10 +110,13 @@ def test_jl_and_past_dates_are_past():
 @pytest.mark.parametrize("text", [
     "Kamerstuk 36 200, nr. 129", "Kamerstukken 21 501-02, nr. 2602", "een bedrag van 2025 euro",
     "artikel 2023 van de wet", "de Tweede Kamer", "mei-reces", "in mei",
+    "7 dagen per week 24 uur bereikbaar", "na Prinsjesdag", "In de Miljoenennota staat het bedrag",
+    "een half jaar geleden", "na anderhalf jaar",
 ])
 def test_not_deadlines(text):
     assert all(t.value is None or t.text.lower() not in ("2025", "2023", "mei") for t in find_timexes(text, MAY_2023))
-    assert not [t for t in find_timexes(text, MAY_2023) if t.value and text.startswith(("Kamerstuk", "artikel", "een"))]
+    if not text.startswith(("de Tweede", "mei", "in mei")):
+        assert not [t for t in find_timexes(text, MAY_2023) if t.value]
 
 
 def test_relative_expressions_need_an_anchor():
@@ -105,6 +128,7 @@ def test_timex_start():
     assert timex_start("2025-Q1") == dt.date(2025, 1, 1)
     assert timex_start("2023-SU") == dt.date(2023, 6, 21)
     assert timex_start("2024-01-15") == dt.date(2024, 1, 15)
+    assert timex_start("2024-W02") == dt.date(2024, 1, 8)
     assert timex_start(None) is None
 
 
