@@ -56,12 +56,13 @@ def _reject_before_re() -> re.Pattern:
 # --- normalisation ---------------------------------------------------------------
 
 def kst_id(dossier: str, toevoeging: str | None, nr: str) -> str:
-    """'21 501', '02', '2602' → 'kst-21501-02-2602'; toevoeging letters upper-case."""
+    """'21 501', '02', '2602' → 'kst-21501-02-2602'; toevoeging letters upper-case. An
+    Eerste Kamer document's number is a letter: '35 300', None, 'A' → 'kst-35300-A'."""
     dossier = re.sub(r"\D", "", dossier)
     parts = [dossier]
     if toevoeging:
         parts.append(toevoeging.strip().upper())
-    parts.append(str(int(nr)))
+    parts.append(str(int(nr)) if nr.isdigit() else nr.upper())
     return "kst-" + "-".join(parts)
 
 
@@ -82,6 +83,17 @@ def _dossier_nr_ids(m: re.Match) -> list[str]:
     dossiers = [_split_dossier(d.group(0)) for d in _dossier_re().finditer(m.group("dossiers") + ",")]
     nrs = _numbers(m.group("nrs"))
     return [kst_id(d, t, n) for d, t in dossiers for n in nrs]
+
+
+def _letter_ids(m: re.Match) -> list[str]:
+    """'35 300 VII, A' → 'kst-35300-VII-A': an Eerste Kamer document's letter in place of a number."""
+    return [kst_id(*_split_dossier(m.group("dossiers")), m.group("letter"))]
+
+
+def _publication_id(m: re.Match) -> str:
+    """'Stb. 2023, 123' → 'stb-2023-123', the id of its page on officielebekendmakingen.nl."""
+    series = _data()["publication_series"][m.group("series").lower()]
+    return f"{series}-{m.group('year')}-{int(m.group('nr'))}"
 
 
 def _handelingen_id(m: re.Match) -> str:
@@ -141,6 +153,10 @@ def _ids(kind: str, form: str, m: re.Match) -> list[str]:
         return [kst_id(m.group("dossier"), m.group("toev"), m.group("nr"))]
     if form == "dossier_nr":
         return _dossier_nr_ids(m)
+    if form == "letter":
+        return _letter_ids(m)
+    if form == "publication":
+        return [_publication_id(m)]
     if kind == "handelingen":
         return [_handelingen_id(m)]
     if form == "plain":
@@ -241,7 +257,7 @@ def eu_url(ref: str) -> str | None:
 
 def reference_url(ref: str, kind: str) -> str | None:
     """The public page of any reference id this module produces, when one exists."""
-    if kind in ("kst", "handelingen"):
+    if kind in ("kst", "handelingen", "publication"):
         return kst_url(ref)
     if kind in ("eu_doc", "celex"):
         return eu_url(ref)

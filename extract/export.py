@@ -110,12 +110,13 @@ def to_rows(doc_id: str, doc: Document, ex: Extraction) -> dict[str, list[dict]]
         "document_ids": [
             {"kst_id": k, "document": doc_id, "source": "stated", "url": _public_url([k])} for k in doc.meta.kamerstuk
         ] + [
-            {"kst_id": k, "document": doc_id, "source": "stated", "url": _eu_url(k)} for k in doc.meta.eu_ids
+            {"kst_id": k, "document": doc_id, "source": "stated", "url": _reference_url(k, "eu_doc")}
+            for k in doc.meta.eu_ids
         ],
         "citations": [
             {"document": doc_id, "passage": pid(c.get("passage")), "footnote": c.get("footnote"),
              "cited": c["id"], "kind": c["kind"], "surface": c.get("surface"), "context": citation_context(doc, c),
-             "url": _public_url([c["id"]]) if c["kind"] == "kst" else _eu_url(c["id"]) if c["kind"] == "eu_doc" else None}
+             "url": _reference_url(c["id"], c["kind"])}
             for c in ex.citations
         ],
         "motion_mentions": [
@@ -229,10 +230,10 @@ def _sentence_at(text: str, offset: int) -> str:
     return ""
 
 
-def _eu_url(eu_id: str) -> str | None:
-    from extract.citations import eu_url
+def _reference_url(ref: str, kind: str) -> str | None:
+    from extract.citations import reference_url
 
-    return eu_url(eu_id)
+    return reference_url(ref, kind)
 
 
 def _public_url(kst_ids: list[str]) -> str | None:

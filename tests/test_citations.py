@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.citations import eu_url, extract_citations, find_references, kst_url
+from extract.citations import eu_url, extract_citations, find_references, kst_url, reference_url
 from extract.prefilter import Gates
 
 
@@ -30,6 +30,13 @@ KAMERSTUK_FORMS = [
     ("Jaarverslag - 34775-XVI-129", ["kst-34775-XVI-129"]),
     ("Kamerstukken II 2009/10, 32 123 XVI, nr. 30", ["kst-32123-XVI-30"]),
     ("zie https://zoek.officielebekendmakingen.nl/kst-36200-V-50.html", ["kst-36200-V-50"]),
+    ("Kamerstukken 32 852, nr. 224 en nr. 249", ["kst-32852-224", "kst-32852-249"]),
+    # the first digits of the next dossier are not one more number
+    ("(Kamerstuk 32 852, nr. 224, 36 410, nr. 5)", ["kst-32852-224", "kst-36410-5"]),
+    # Eerste Kamer documents are numbered by letter
+    ("Kamerstukken I 2019/20, 35 300, A.", ["kst-35300-A"]),
+    ("Kamerstukken I 2022/23, 36 200 VII, B", ["kst-36200-VII-B"]),
+    ("zie kst-35300-A", ["kst-35300-A"]),
 ]
 SPLIT_FORMS = [
     # A number split over lines by the PDF layout, and a hyphenated label.
@@ -45,6 +52,7 @@ OTHER_FORMS = [
     "COM/2023/160", "COM(2021) 726/727", "ST 16298/22", "Raadsdocument 9012/23 REV 1", "CELEX:32023R1781",
     "52023PC0160", "Verordening (EU) 2023/1781", "Regulation (EC) No 1907/2006", "Richtlijn (EU) 2022/2555",
     "Verordening (EEG) nr. 2658/87", "BNC-fiche Mededeling Europese Normalisatiestrategie", "BNC Fiche EU Chips Act",
+    "Stb. 2023, 123", "Staatscourant 2022, 12345", "Trb. 2021, 45",
 ]
 
 
@@ -71,6 +79,7 @@ NOT_KAMERSTUKKEN = [
     "de Raad Algemene Zaken (21501-02) en Begroting Buitenlandse Zaken (36410-V)",
     "tussen 20.000-30.000 ton",
     "ISSN 0921 - 7371",
+    "de begroting (36 200, A-lijst) en dossier 35 300, B-status",
 ]
 
 
@@ -118,6 +127,15 @@ def test_bnc_fiche():
     assert {r["id"] for r in refs if r["kind"] == "bnc_fiche"} == {
         "bnc-fiche:mededeling europese normalisatiestrategie", "bnc-fiche:eu chips act"}
     assert "kst-22112-3369" in {r["id"] for r in refs}
+
+
+def test_official_publications():
+    """Laws and regulations are cited by their Staatsblad, Staatscourant or Tractatenblad
+    number: each is a reference with its page on officielebekendmakingen.nl."""
+    refs = find_references("de wet (Stb. 2023, 123), de regeling (Staatscourant 2022, nr. 12345) en Trb. 2021, 45")
+    assert {(r["kind"], r["id"]) for r in refs} == {
+        ("publication", "stb-2023-123"), ("publication", "stcrt-2022-12345"), ("publication", "trb-2021-45")}
+    assert reference_url("stb-2023-123", "publication") == "https://zoek.officielebekendmakingen.nl/stb-2023-123.html"
 
 
 def test_spans_point_at_the_surface():

@@ -22,7 +22,7 @@ from extract.readers.xml import (
 )
 
 _NUMBER = re.compile(r"\(?\[?([0-9]{1,3}[a-z]?)\]?\)?")
-_KST = re.compile(r"(kst-\d{5}(?:-[0-9A-Z]{1,4})?-\d{1,4})(?:_\d+)?")
+_KST = re.compile(r"(kst-\d{5}(?:-[0-9A-Z]{1,4})?-(?:\d{1,4}|[A-Z]{1,2}))(?:_\d+)?")  # letters: Eerste Kamer
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

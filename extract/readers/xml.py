@@ -604,7 +604,7 @@ def plooi_hints(root) -> dict:
     """Dublin Core fields of a PLOOI record: identifier, title, type, dates."""
     hints: dict = {}
     ident = _text(_first(root, ".//owmskern/identifier"))
-    m = re.match(r"(kst-\d{5}(?:-[0-9A-Z]{1,4})?-\d{1,4})(?:_\d+)?$", ident)
+    m = re.match(r"(kst-\d{5}(?:-[0-9A-Z]{1,4})?-(?:\d{1,4}|[A-Z]{1,2}))(?:_\d+)?$", ident)
     if m:
         hints["kamerstuk"] = [m.group(1)]
     title = _text(_first(root, ".//owmskern/title"))
