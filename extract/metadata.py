@@ -25,12 +25,18 @@ _HEAD_PASSAGES = 12
 # '36 200 V'), then 'Nr. 181'. A printed footer line states the same
 # ('Tweede Kamer, vergaderjaar 2022–2023, 35 594, nr. 37'), and so do the
 # 'kst-35594-37' stamp and a motion's first line ('36410-V-44').
-_DOSSIER_LINE = re.compile(r"^\s*(\d{2}\s?\d{3}(?:-[0-9A-Z]{1,3})?(?:\s+[A-Z]{1,4})?)\s*$", re.M)
-_NR_LINE = re.compile(r"^\s*Nr\.\s*(\d{1,4})\s*$", re.M)
+# The official layout's head: each dossier on its own line, alone or with its
+# title ('21 501-30 Raad voor Concurrentievermogen', '36 200 V Vaststelling ...'),
+# then 'Nr. 590', alone or with the document's kind ('Nr. 590 BRIEF VAN DE ...').
+# Beside a title, a toevoeging is a Roman numeral or one letter, so that a title's
+# first word ('EU', 'NAVO') is not read as one.
+_DOSSIER_LINE = re.compile(r"^[ \t]*(\d{2}\s?\d{3}(?:-[0-9A-Z]{1,3})?(?:(?:[ \t]+[A-Z]{1,4})?[ \t]*$|"
+                           r"(?:[ \t]+(?:[IVXL]{1,5}|[A-Z]))?(?=[ \t]+[A-Z][a-z]|[ \t]+[A-Z]{2,}\b)))", re.M)
+_NR_LINE = re.compile(r"^[ \t]*Nr\.[ \t]*(\d{1,4})(?:[ \t]*$|[ \t]+[A-Z]{2,})", re.M)
 _FOOTER = re.compile(
     r"Tweede Kamer, vergaderjaar \d{4}[–-]\d{4}, ((?:\d{2}\s?\d{3}(?:-[0-9A-Z]{1,3})?(?: [A-Z]{1,4})?(?:,| en) )+)nr\.\s*(\d{1,4})"
 )
-_KST_STAMP = re.compile(r"\bkst-(\d{5})(?:-([0-9A-Z]{1,3}))?-(\d{1,4})\b")
+_KST_STAMP = re.compile(r"\bkst-(\d{5})(?:-([0-9A-Z]{1,3}))?-(\d{1,4}|[A-Z]{1,2})\b")  # 'kst-35300-A': Eerste Kamer
 _TOP_ID = re.compile(r"^\s*(\d{5})-(?:([0-9A-Z]{1,3})-)?(\d{1,4})\b(?![-/])", re.M)
 _BETREFT = re.compile(r"(?:^|\s)(?:Betreft|Onderwerp)\s*:?\s+(.+)$", re.M)
 _REFERENCE = re.compile(r"(?:Onze\s+referentie|Ons\s+kenmerk|Kenmerk)\s*:?\s*\n*\s*([A-Z0-9][\w\-/.]{3,})", re.I)

@@ -55,6 +55,25 @@ def test_motion_header_ids_and_dates(tmp_path):
     assert meta.type == "motie"
 
 
+@pytest.mark.parametrize("head, ids", [
+    # each dossier with its title on the same line, the number with the document's kind
+    ("21 501-30 Raad voor Concurrentievermogen\n\nNr. 590 BRIEF VAN DE MINISTER VAN ECONOMISCHE ZAKEN",
+     ["kst-21501-30-590"]),
+    ("36 200 V Vaststelling van de begrotingsstaten\n29 477 Geneesmiddelenbeleid\nNr. 12 VERSLAG VAN EEN "
+     "SCHRIFTELIJK OVERLEG", ["kst-36200-V-12", "kst-29477-12"]),
+    # a title's first word is not a toevoeging
+    ("21 501-20 EU Raad\nNr. 7 BRIEF VAN DE MINISTER-PRESIDENT", ["kst-21501-20-7"]),
+    # an Eerste Kamer document's publication stamp: numbered by letter
+    ("kst-35300-A\nISSN 0921 - 7371", ["kst-35300-A"]),
+])
+def test_official_layout_head_on_shared_lines(tmp_path, head, ids):
+    path = tmp_path / "brief.txt"
+    path.write_text("Tweede Kamer der Staten-Generaal 2\nVergaderjaar 2023-2024\n\n" + head + "\n\n"
+                    "Aan de Voorzitter van de Tweede Kamer der Staten-Generaal\n\nDen Haag, 24 november 2023\n\n"
+                    "Met deze brief stuur ik u de geannoteerde agenda van de Raad.\n", encoding="utf-8")
+    assert load_document(path).meta.kamerstuk == ids
+
+
 def test_small_grammar_pieces():
     assert parse_dutch_date("Den Haag, 12 mei 2023") == dt.date(2023, 5, 12)
     assert parse_dutch_date("31 februari 2023") is None
