@@ -225,7 +225,7 @@ def senders(doc: Document) -> list[str]:
     found: list[str] = []
     for pattern in _data()["senders"]:
         for m in re.finditer(pattern, head):
-            name = re.sub(r"\s+(?:en|van|voor)$", "", m.group(1).strip())
+            name = re.sub(r",?\s+(?:en|van|voor)$", "", m.group(1).strip())
             if name.lower() not in {f.lower() for f in found}:
                 found.append(name)
     return found[:6]

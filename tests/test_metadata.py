@@ -74,6 +74,17 @@ def test_official_layout_head_on_shared_lines(tmp_path, head, ids):
     assert load_document(path).meta.kamerstuk == ids
 
 
+def test_senders_keep_ministries_whose_names_hold_commas(tmp_path):
+    path = tmp_path / "brief.txt"
+    path.write_text("Den Haag, 24 november 2023\n\nMet deze brief stuur ik u, mede namens de Minister van Onderwijs, "
+                    "Cultuur en Wetenschap en de Minister van Buitenlandse Zaken, en de Minister voor Buitenlandse "
+                    "Handel, de agenda.\n\nDe Minister van Economische Zaken en Klimaat,\nM.A.M. Adriaansens\n",
+                    encoding="utf-8")
+    assert load_document(path).meta.senders == [
+        "Minister van Onderwijs, Cultuur en Wetenschap", "Minister van Buitenlandse Zaken",
+        "Minister voor Buitenlandse Handel", "Minister van Economische Zaken en Klimaat"]
+
+
 def test_small_grammar_pieces():
     assert parse_dutch_date("Den Haag, 12 mei 2023") == dt.date(2023, 5, 12)
     assert parse_dutch_date("31 februari 2023") is None
