@@ -119,8 +119,8 @@ def classify(sentence: str, anchor: dt.date | None, lang: str = "nl", heading_ti
         kind = "inform_parliament" if informs else "action"
     elif informs and is_future:
         kind = "inform_parliament"
-    elif eu and tx and tx.value and is_future and not cue["kamer"].search(low):
-        kind = "eu_action"
+    elif eu and tx and tx.value and cue["future"].search(low) and not cue["kamer"].search(low):
+        kind = "eu_action"  # a future verb, not a date alone: 'op 7 december vindt de Raad plaats' is a meeting
     elif tx and tx.value and is_future and cue["future"].search(low):
         kind = "eu_action" if eu and not cue["government"].search(low) else "action"
     else:

@@ -23,6 +23,7 @@ NOV_2022 = dt.date(2022, 11, 8)
     ("The Commission will present a proposal by the end of 2023.", "eu_action", "2023"),
     ("Het kabinet zal de uitwerking voor Prinsjesdag publiceren.", "action", "2023-09-18"),
     ("De evaluatie wordt in het eerste halfjaar van 2024 afgerond.", "action", "2024-H1"),
+    ("Eind 2023 wil de Commissie, met de lidstaten, risicoanalyses opleveren.", "eu_action", "2023"),
 ])
 def test_promises(sentence, kind, timex):
     c = classify(sentence, NOV_2022)
@@ -37,6 +38,9 @@ def test_promises(sentence, kind, timex):
     "In februari van dit jaar is een vervolganalyse gepubliceerd.",
     "Met deze brief informeren wij uw Kamer over de kabinetsaanpak.",
     "Het kabinet zou de Kamer kunnen informeren als dat nodig is.",
+    # an EU body and a date, but no future verb: a meeting, an appreciation
+    "Op 7 en 8 december 2023 vindt de Raad voor Concurrentievermogen plaats over de interne markt.",
+    "Het kabinet waardeert de voortvarendheid waarmee de Commissie de acties uit de strategie van juni 2023 oppakt.",
 ])
 def test_not_promises(sentence):
     assert classify(sentence, NOV_2022) is None
