@@ -195,6 +195,11 @@ def title(doc: Document) -> str | None:
     m = _BETREFT.search(doc.front_matter) or _BETREFT.search("\n".join(p.text for p in doc.passages[:6]))
     if m:
         return _strip_title(m.group(1))
+    questions = _questions_rule()
+    for text in [doc.front_matter] + [p.text for p in doc.passages[:8]]:
+        m = questions.search(text)
+        if m:
+            return f"Antwoord op vragen van {m.group('who')} over {m.group('subject')}"
     first = next((p.text for p in doc.passages[:3] if p.kind != "heading"), "")
     sentence_patterns, not_a_subject, _ = _title_rules()
     for pattern in sentence_patterns:
@@ -205,6 +210,11 @@ def title(doc: Document) -> str | None:
         if p.kind == "heading" and len(p.text) > 10:
             return _strip_title(p.text)
     return None
+
+
+@lru_cache(maxsize=1)
+def _questions_rule() -> re.Pattern:
+    return re.compile(_data()["title"]["questions"], re.M | re.S)
 
 
 def _strip_title(text: str) -> str:

@@ -107,6 +107,9 @@ def test_document_and_case_numbers_are_their_own_kind():
 def test_handelingen():
     assert ids("Handelingen II 2022/23, nr. 26, item 10", "handelingen") == ["h-tk-20222023-26-10"]
     assert ids("zie h-tk-20172018-70-12", "handelingen") == ["h-tk-20172018-70-12"]
+    # no chamber named: the Tweede Kamer's, as in its own answers to written questions
+    assert ids("Zie ook Aanhangsel Handelingen, vergaderjaar 2021–2022, nr. 722.", "handelingen") == [
+        "ah-tk-20212022-722"]
 
 
 def test_eu_documents():

@@ -85,6 +85,18 @@ def test_senders_keep_ministries_whose_names_hold_commas(tmp_path):
         "Minister voor Buitenlandse Handel", "Minister van Economische Zaken en Klimaat"]
 
 
+def test_written_questions_take_their_answer_date_and_published_title(tmp_path):
+    path = tmp_path / "antwoord.txt"
+    path.write_text("Vragen van het lid Beckerman (SP) aan de Minister van Economische Zaken en Klimaat over de "
+                    "kritiek van SodM op de afhandeling van mijnbouwschade (ingezonden 28 oktober 2021).\n\n"
+                    "Antwoord van Minister Blok (Economische Zaken en Klimaat) (ontvangen 6 december 2021).\n\n"
+                    "Vraag 1\n\nGaat u de nazorg goed regelen?\n\nAntwoord 1\n\nJa.\n", encoding="utf-8")
+    meta = load_document(path).meta
+    assert meta.date == dt.date(2021, 12, 6)
+    assert meta.title == ("Antwoord op vragen van het lid Beckerman over de kritiek van SodM op de afhandeling "
+                          "van mijnbouwschade")
+
+
 def test_small_grammar_pieces():
     assert parse_dutch_date("Den Haag, 12 mei 2023") == dt.date(2023, 5, 12)
     assert parse_dutch_date("31 februari 2023") is None
