@@ -66,7 +66,7 @@ def kst_id(dossier: str, toevoeging: str | None, nr: str) -> str:
     return "kst-" + "-".join(parts)
 
 
-def _split_dossier(text: str) -> tuple[str, str | None]:
+def split_dossier(text: str) -> tuple[str, str | None]:
     """'21 501-02' → ('21501', '02'); '36 200 V' → ('36200', 'V')."""
     text = text.strip()
     m = re.match(r"([1-4]\d\s?\d{3})\s*(?:-\s*|\s+)?(\d{1,2}|[A-Za-z]{1,5})?$", re.sub(r"\s+", " ", text))
@@ -80,14 +80,14 @@ def _numbers(text: str) -> list[str]:
 
 
 def _dossier_nr_ids(m: re.Match) -> list[str]:
-    dossiers = [_split_dossier(d.group(0)) for d in _dossier_re().finditer(m.group("dossiers") + ",")]
+    dossiers = [split_dossier(d.group(0)) for d in _dossier_re().finditer(m.group("dossiers") + ",")]
     nrs = _numbers(m.group("nrs"))
     return [kst_id(d, t, n) for d, t in dossiers for n in nrs]
 
 
 def _letter_ids(m: re.Match) -> list[str]:
     """'35 300 VII, A' → 'kst-35300-VII-A': an Eerste Kamer document's letter in place of a number."""
-    return [kst_id(*_split_dossier(m.group("dossiers")), m.group("letter"))]
+    return [kst_id(*split_dossier(m.group("dossiers")), m.group("letter"))]
 
 
 def _publication_id(m: re.Match) -> str:

@@ -225,10 +225,42 @@ def _share_ids(mentions: list[dict]) -> None:
                 m["id"] = next(iter(ids))
 
 
-def _hint_mentions(doc: Document) -> list[dict]:
-    """Motions a reader found in the source's structure (Handelingen XML)."""
+def debate_motions(doc: Document) -> list[dict]:
+    """The motions a debate's text holds whole, as the XML reader gives them from
+    `<motie>` elements ({id, members, party, text}): for Handelingen read from PDF or
+    text. Each runs from 'De Kamer, gehoord de beraadslaging' to 'en gaat over tot de
+    orde van de dag'; the chair's announcement after it names its members and number."""
+    if doc.hints.get("motions") or doc.meta.type != "handelingen":
+        return list(doc.hints.get("motions") or [])
+    from extract.citations import split_dossier, kst_id
+
+    d = _data()["debate"]
+    text = _full_text(doc)
+    starts = [m.start() for m in re.finditer(d["start"], text)]
     out = []
-    for h in doc.hints.get("motions") or []:
+    for i, start in enumerate(starts):
+        end = re.compile(d["end"]).search(text, start)
+        if not end:
+            continue
+        after = text[end.end():starts[i + 1] if i + 1 < len(starts) else end.end() + 1500]
+        names = re.search(d["members"], after)
+        number = re.search(d["number"], after)
+        members = _split_names(names.group("names")) if names else []
+        speaker = list(re.finditer(d["speaker"], text[max(0, start - 3000):start]))
+        party = speaker[-1].group("party") if speaker and members and surname(speaker[-1].group("name")) in (
+            members[0], surname(members[0])) else None
+        out.append({
+            "id": kst_id(*split_dossier(number.group("dossier")), number.group("nr")) if number else None,
+            "members": members, "party": party, "text": text[start:end.end()],
+        })
+    return out
+
+
+def _hint_mentions(doc: Document) -> list[dict]:
+    """Motions a reader found in the source's structure (Handelingen XML), or the
+    text of a debate holds whole (see `debate_motions`)."""
+    out = []
+    for h in debate_motions(doc):
         text = h.get("text") or ""
         out.append({
             "id": h.get("id"), "members": [surname(n) for n in h.get("members") or []], "party": h.get("party"),
@@ -398,9 +430,9 @@ def parse_motion_document(doc: Document) -> dict | None:
 
 def embedded_motions(doc: Document) -> list[dict]:
     """Motions whose full text a document carries (Handelingen: `<motie>` elements, as the
-    XML reader hands them over in hints), parsed like a motion document."""
+    XML reader hands them over in hints, or their text), parsed like a motion document."""
     out = []
-    for m in doc.hints.get("motions") or []:
+    for m in debate_motions(doc):
         considerations, requests = _clauses(m.get("text") or "")
         if not m.get("id") and not requests:
             continue

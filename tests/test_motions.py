@@ -219,6 +219,73 @@ def test_handelingen_quoting_a_motion_is_no_motion_document():
     assert parse_motion_document(doc) is None
 
 
+DEBATE = """Aan de orde is het debat over de begroting van Economische Zaken.
+
+De heer Jansen (VVD):
+
+Voorzitter. Ik dien een motie in over de voorraad van kritieke grondstoffen.
+
+De Kamer,
+
+gehoord de beraadslaging,
+
+overwegende dat Nederland voor zeldzame aardmetalen afhankelijk is van een enkel land;
+
+verzoekt de regering, voor de zomer van 2025 een plan voor strategische voorraden te presenteren,
+
+en gaat over tot de orde van de dag.
+
+De voorzitter:
+
+Deze motie is voorgesteld door de leden Jansen en Van der Berg. Naar mij blijkt, wordt de indiening ervan voldoende ondersteund.
+
+Zij krijgt nr. 12 (36200-XIII).
+
+Mevrouw De Vries (CDA):
+
+Voorzitter. Ook ik heb een motie.
+
+De Kamer,
+
+gehoord de beraadslaging,
+
+verzoekt de regering, de Kamer jaarlijks over de afhankelijkheden te informeren,
+
+en gaat over tot de orde van de dag.
+
+De voorzitter:
+
+Deze motie is voorgesteld door het lid De Vries. Naar mij blijkt, wordt de indiening ervan voldoende ondersteund.
+
+Zij krijgt nr.13(36200 XIII).
+
+Mevrouw Pietersen (SP):
+
+Voorzitter. Ik vind dit sympathieke moties.
+"""
+
+
+def test_debate_text_holds_its_motions_whole(tmp_path):
+    """Handelingen read from text or PDF (no <motie> elements): each motion the debate
+    quotes, with the members and number the chair announces after it."""
+    from extract.motions import embedded_motions
+    from extract.pipeline import load_document
+
+    path = tmp_path / "debat.txt"
+    path.write_text(DEBATE, encoding="utf-8")
+    doc = load_document(path)
+    assert doc.meta.type == "handelingen"
+    assert parse_motion_document(doc) is None
+    found = {m["id"]: (m["members"], m["party"]) for m in extract_motion_mentions(doc)}
+    assert found == {"kst-36200-XIII-12": (["Jansen", "Van der Berg"], "VVD"),
+                     "kst-36200-XIII-13": (["De Vries"], "CDA")}
+    first, second = embedded_motions(doc)
+    assert first["requests"] == ["verzoekt de regering, voor de zomer van 2025 een plan voor strategische voorraden "
+                                 "te presenteren"]
+    assert first["deadline_text"] and "zomer" in first["deadline_text"]
+    assert second["considerations"] == []
+
+
 def test_mixed_case_motion_header_is_no_mention():
     doc = make_doc(["Motie van het lid Inge van Dijk c.s.", "De Kamer, gehoord de beraadslaging,",
                     "verzoekt de regering de motie-Alkaya uit te voeren, en gaat over tot de orde van de dag."],
