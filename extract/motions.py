@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from extract.citations import find_references
+from extract.citations import find_references, kst_id, split_dossier
 from extract.datafiles import load_yaml
 from extract.model import Document
 from extract.patterns import expand
@@ -232,8 +232,6 @@ def debate_motions(doc: Document) -> list[dict]:
     orde van de dag'; the chair's announcement after it names its members and number."""
     if doc.hints.get("motions") or doc.meta.type != "handelingen":
         return list(doc.hints.get("motions") or [])
-    from extract.citations import split_dossier, kst_id
-
     d = _data()["debate"]
     text = _full_text(doc)
     starts = [m.start() for m in re.finditer(d["start"], text)]
