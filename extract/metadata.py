@@ -93,11 +93,15 @@ def own_eu_ids(doc: Document) -> list[str]:
 
 
 def own_kamerstuk_ids(doc: Document) -> list[str]:
+    """The document's own Kamerstuk ids: from the official head (dossier lines, then
+    'Nr. 590'), else its page footer, else its publication stamp."""
     front = doc.front_matter
     ids: list[str] = []
-    nr = _NR_LINE.search(front)
+    # a reader that found no front matter leaves the head's lines as the first passages
+    head = front or "\n".join(p.text for p in doc.passages[:8])
+    nr = _NR_LINE.search(head)
     if nr:
-        dossiers = [m.group(1) for m in _DOSSIER_LINE.finditer(front[: nr.start()])]
+        dossiers = [m.group(1) for m in _DOSSIER_LINE.finditer(head[: nr.start()])]
         ids = [dossier_id(d, nr.group(1)) for d in dossiers]
     tail = "\n".join(p.text for p in doc.passages[:40])
     if not ids:
@@ -200,7 +204,8 @@ def title(doc: Document) -> str | None:
         m = questions.search(text)
         if m:
             return f"Antwoord op vragen van {m.group('who')} over {m.group('subject')}"
-    first = next((p.text for p in doc.passages[:3] if p.kind != "heading"), "")
+    # the first sentence-long passage: not the head's lines a reader left as passages
+    first = next((p.text for p in doc.passages[:8] if p.kind != "heading" and len(p.text.split()) >= 12), "")
     sentence_patterns, not_a_subject, _ = _title_rules()
     for pattern in sentence_patterns:
         m = pattern.search(first)

@@ -74,6 +74,22 @@ def test_official_layout_head_on_shared_lines(tmp_path, head, ids):
     assert load_document(path).meta.kamerstuk == ids
 
 
+def test_report_head_without_front_matter(tmp_path):
+    """A report has no 'Den Haag, <date>' line to end a front matter: its head's lines
+    are the first passages, and still give its ids; its title comes from its first
+    sentence, not from a head line."""
+    path = tmp_path / "verslag.txt"
+    path.write_text("Tweede Kamer der Staten-Generaal 2\nVergaderjaar 2022-2023\n\n30 821 Nationale Veiligheid\n\n"
+                    "21 501-02 Raad Algemene Zaken en Raad Buitenlandse Zaken\n\nNr. 196 VERSLAG VAN EEN SCHRIFTELIJK "
+                    "OVERLEG\n\nVastgesteld 31 juli 2023\n\nDe vaste commissie voor Buitenlandse Zaken heeft een aantal "
+                    "vragen en opmerkingen voorgelegd over de brief van 12 mei 2023 over Kabinetsaanpak Strategische "
+                    "Afhankelijkheden (Kamerstukken 30 821 en 21 501-02, nr. 181).\n", encoding="utf-8")
+    meta = load_document(path).meta
+    assert meta.kamerstuk == ["kst-30821-196", "kst-21501-02-196"]
+    assert meta.title == "Kabinetsaanpak Strategische Afhankelijkheden"
+    assert meta.type == "verslag_schriftelijk_overleg"
+
+
 def test_senders_keep_ministries_whose_names_hold_commas(tmp_path):
     path = tmp_path / "brief.txt"
     path.write_text("Den Haag, 24 november 2023\n\nMet deze brief stuur ik u, mede namens de Minister van Onderwijs, "
