@@ -39,6 +39,12 @@ def test_possessive_share_in_production():
     assert facts[0]["year"] == 2022
 
 
+def test_country_responsible_for_a_share_of_world_production():
+    facts = deps("Zuid-Afrika is verantwoordelijk voor 71% van de wereldproductie van platina.")
+    assert triples(facts) == {("platinagroepmetalen", "ZA", 0.71)}
+    assert facts[0]["scope"] == "wereldproductie"
+
+
 def test_dependent_for_share_on_country():
     assert triples(deps("De EU is voor 98% afhankelijk van China voor zeldzame aardmetalen.")) == {
         ("zeldzame aardmetalen", "CN", 0.98)}
