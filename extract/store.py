@@ -26,6 +26,26 @@ DOCUMENT_TABLES = (
 LINKED_TABLES = ("motions", "deliveries")
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+# The quarter of a commitment's due date ('2025-Q3'), as the commitments chart and
+# the canned query 'toezeggingen_per_kwartaal' group by it: an index on this very
+# expression answers them without reading the table.
+QUARTER_OF_DUE = "substr(due, 1, 4) || '-Q' || ((cast(substr(due, 6, 2) as integer) + 2) / 3)"
+# The indexes the pages read: lookups by document and entity, the sort orders, and
+# every facet datasette/metadata.yml shows (a facet counts a column over its table;
+# tests/test_datasette.py keeps the two lists in step).
+INDEXES = (
+    ("passages", ["document", "ord"]), ("footnotes", ["document"]), ("document_ids", ["document"]),
+    ("document_ids", ["source"]), ("documents", ["date"]), ("documents", ["type"]), ("documents", ["language"]),
+    ("documents", ["date_estimated"]), ("citations", ["document"]), ("citations", ["cited"]),
+    ("citations", ["resolved_document"]), ("citations", ["kind"]), ("motion_mentions", ["document"]),
+    ("motion_mentions", ["motion_key"]), ("motion_mentions", ["status"]), ("motion_mentions", ["party"]),
+    ("commitments", ["document"]), ("commitments", ["due"]), ("commitments", ["status"]),
+    ("commitments", ["kind", "due"]), ("commitments", ["actor"]), ("deliveries", ["method"]),
+    ("mentions", ["document", "entity"]), ("mentions", ["entity"]), ("mentions", ["passage", "entity"]),
+    ("entities", ["type"]), ("entities", ["is_new"]), ("dependencies", ["product"]), ("dependencies", ["country"]),
+    ("dependencies", ["source"]), ("motions", ["status"]), ("motions", ["party"]), ("tables", ["document"]),
+    ("table_rows", ["table_id"]), ("curation", ["kind"]), ("curation", ["field"]),
+)
 
 
 def connect(path: Path | str) -> sqlite_utils.Database:
@@ -104,15 +124,12 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     _create_extraction_tables(db)
-    for table, cols in (("passages", ["document", "ord"]), ("footnotes", ["document"]),
-                        ("document_ids", ["document"]), ("documents", ["date"]), ("documents", ["type"]),
-                        ("citations", ["document"]), ("citations", ["cited"]), ("citations", ["resolved_document"]),
-                        ("motion_mentions", ["document"]), ("motion_mentions", ["motion_key"]),
-                        ("commitments", ["document"]), ("commitments", ["due"]), ("commitments", ["status"]),
-                        ("mentions", ["document", "entity"]), ("mentions", ["entity"]), ("mentions", ["passage", "entity"]),
-                        ("dependencies", ["product"]), ("dependencies", ["country"]), ("motions", ["status"]),
-                        ("tables", ["document"]), ("table_rows", ["table_id"])):
-        db[table].create_index(cols, if_not_exists=True)
+    for table, cols in INDEXES:
+        if table in db.table_names() and set(cols) <= db[table].columns_dict.keys():
+            db[table].create_index(cols, if_not_exists=True)
+    # the commitments page: by due date with the undated last, and the quarter chart
+    db.conn.execute("CREATE INDEX IF NOT EXISTS commitments_due_nulls_last ON commitments(due IS NULL, due)")
+    db.conn.execute(f"CREATE INDEX IF NOT EXISTS commitments_quarter ON commitments({QUARTER_OF_DUE}, status, kind, due)")
     _count_mentions(db)
     if not db["passages"].detect_fts():
         db["passages"].enable_fts(["text", "heading"], tokenize=FTS_TOKENIZE, create_triggers=True)

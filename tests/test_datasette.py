@@ -111,6 +111,33 @@ def test_every_column_has_a_dutch_description(seed_db):
     assert not missing, f"columns without a description: {missing}"
 
 
+def test_every_facet_and_the_commitments_chart_read_an_index(seed_db):
+    """A facet counts a column over its whole table on every visit of the table page;
+    on a large KB that must be an index scan, as must the commitments page's sort and
+    its chart by quarter (also the canned query 'toezeggingen_per_kwartaal')."""
+    import sqlite3
+
+    from extract.store import QUARTER_OF_DUE
+
+    conn = sqlite3.connect(seed_db)
+    unindexed = []
+    for table, spec in KB["tables"].items():
+        leading = {conn.execute(f"pragma index_info([{i[1]}])").fetchone()[2]
+                   for i in conn.execute(f"pragma index_list([{table}])")}
+        unindexed += [f"{table}.{c}" for c in spec.get("facets") or [] if c not in leading]
+    assert not unindexed, f"facets without an index: {unindexed}"
+
+    def plan(sql):
+        return " ".join(r[3] for r in conn.execute("explain query plan " + sql))
+
+    chart = (f"select {QUARTER_OF_DUE} as q, status, count(*) from commitments "
+             "where due is not null and kind != 'eu_action' group by 1, 2 order by 1")
+    assert "COVERING INDEX commitments_quarter" in plan(chart)
+    assert "COVERING INDEX commitments_quarter" in plan(QUERIES["toezeggingen_per_kwartaal"]["sql"])
+    assert "INDEX commitments_due_nulls_last" in plan(
+        "select * from commitments where kind != 'eu_action' order by due is null, due limit 100")
+
+
 # --- content ------------------------------------------------------------------------------
 
 def test_full_text_search_finds_kuzu(seed_site):

@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
+from extract.store import QUARTER_OF_DUE
+
 STATUS_NL = {
     "overdue": "verlopen", "due_soon": "bijna verlopen", "open": "open", "delivered": "geleverd",
     "no_deadline": "zonder termijn", "completed": "afgedaan", "responding": "deels beantwoord",
@@ -31,8 +33,8 @@ ENTITY_NL = {"country": "land", "product": "product", "measure": "maatregel", "o
 
 
 # Commitments per quarter of their due date and status (the charts on home and /-/toezeggingen).
-QUARTERS_SQL = """
-    select substr(due, 1, 4) || '-Q' || ((cast(substr(due, 6, 2) as integer) + 2) / 3) as q, status, count(*) as n
+QUARTERS_SQL = f"""
+    select {QUARTER_OF_DUE} as q, status, count(*) as n
     from commitments where due is not null and kind != 'eu_action' group by 1, 2 order by 1"""
 
 
