@@ -29,6 +29,13 @@ def test_estimated_date_is_near_the_real_one(seed_docs):
     assert abs((meta.date - dt.date(2023, 10, 30)).days) <= 60
 
 
+def meta_of(tmp_path, text: str, name: str = "brief.txt"):
+    """The metadata of `text`, read as the plain-text file `name`."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_document(path).meta
+
+
 def test_sidecar_overrides_extracted_metadata(tmp_path, seed_paths):
     src = seed_paths["001"]
     doc_path = tmp_path / src.name
@@ -44,12 +51,10 @@ def test_sidecar_overrides_extracted_metadata(tmp_path, seed_paths):
 
 
 def test_motion_header_ids_and_dates(tmp_path):
-    path = tmp_path / "motie.txt"
-    path.write_text("36410-V-44\n\n14 februari 2024\n\nVaststelling van de begrotingsstaat\n"
-                    "MOTIE VAN HET LID DE ROON\n\nDe Kamer,\n\ngehoord de beraadslaging,\n"
-                    "verzoekt de regering om binnen een maand met een plan te komen,\n\n"
-                    "en gaat over tot de orde van de dag.\n", encoding="utf-8")
-    meta = load_document(path).meta
+    meta = meta_of(tmp_path, "36410-V-44\n\n14 februari 2024\n\nVaststelling van de begrotingsstaat\n"
+                   "MOTIE VAN HET LID DE ROON\n\nDe Kamer,\n\ngehoord de beraadslaging,\n"
+                   "verzoekt de regering om binnen een maand met een plan te komen,\n\n"
+                   "en gaat over tot de orde van de dag.\n", "motie.txt")
     assert meta.kamerstuk == ["kst-36410-V-44"]
     assert meta.date == dt.date(2024, 2, 14)
     assert meta.type == "motie"
@@ -67,47 +72,41 @@ def test_motion_header_ids_and_dates(tmp_path):
     ("kst-35300-A\nISSN 0921 - 7371", ["kst-35300-A"]),
 ])
 def test_official_layout_head_on_shared_lines(tmp_path, head, ids):
-    path = tmp_path / "brief.txt"
-    path.write_text("Tweede Kamer der Staten-Generaal 2\nVergaderjaar 2023-2024\n\n" + head + "\n\n"
-                    "Aan de Voorzitter van de Tweede Kamer der Staten-Generaal\n\nDen Haag, 24 november 2023\n\n"
-                    "Met deze brief stuur ik u de geannoteerde agenda van de Raad.\n", encoding="utf-8")
-    assert load_document(path).meta.kamerstuk == ids
+    text = ("Tweede Kamer der Staten-Generaal 2\nVergaderjaar 2023-2024\n\n" + head + "\n\n"
+            "Aan de Voorzitter van de Tweede Kamer der Staten-Generaal\n\nDen Haag, 24 november 2023\n\n"
+            "Met deze brief stuur ik u de geannoteerde agenda van de Raad.\n")
+    assert meta_of(tmp_path, text).kamerstuk == ids
 
 
 def test_report_head_without_front_matter(tmp_path):
     """A report has no 'Den Haag, <date>' line to end a front matter: its head's lines
     are the first passages, and still give its ids; its title comes from its first
     sentence, not from a head line."""
-    path = tmp_path / "verslag.txt"
-    path.write_text("Tweede Kamer der Staten-Generaal 2\nVergaderjaar 2022-2023\n\n30 821 Nationale Veiligheid\n\n"
-                    "21 501-02 Raad Algemene Zaken en Raad Buitenlandse Zaken\n\nNr. 196 VERSLAG VAN EEN SCHRIFTELIJK "
-                    "OVERLEG\n\nVastgesteld 31 juli 2023\n\nDe vaste commissie voor Buitenlandse Zaken heeft een aantal "
-                    "vragen en opmerkingen voorgelegd over de brief van 12 mei 2023 over Kabinetsaanpak Strategische "
-                    "Afhankelijkheden (Kamerstukken 30 821 en 21 501-02, nr. 181).\n", encoding="utf-8")
-    meta = load_document(path).meta
+    meta = meta_of(tmp_path, "Tweede Kamer der Staten-Generaal 2\nVergaderjaar 2022-2023\n\n30 821 Nationale "
+                   "Veiligheid\n\n21 501-02 Raad Algemene Zaken en Raad Buitenlandse Zaken\n\nNr. 196 VERSLAG VAN EEN "
+                   "SCHRIFTELIJK OVERLEG\n\nVastgesteld 31 juli 2023\n\nDe vaste commissie voor Buitenlandse Zaken "
+                   "heeft een aantal vragen en opmerkingen voorgelegd over de brief van 12 mei 2023 over Kabinetsaanpak "
+                   "Strategische Afhankelijkheden (Kamerstukken 30 821 en 21 501-02, nr. 181).\n", "verslag.txt")
     assert meta.kamerstuk == ["kst-30821-196", "kst-21501-02-196"]
     assert meta.title == "Kabinetsaanpak Strategische Afhankelijkheden"
     assert meta.type == "verslag_schriftelijk_overleg"
 
 
 def test_senders_keep_ministries_whose_names_hold_commas(tmp_path):
-    path = tmp_path / "brief.txt"
-    path.write_text("Den Haag, 24 november 2023\n\nMet deze brief stuur ik u, mede namens de Minister van Onderwijs, "
-                    "Cultuur en Wetenschap en de Minister van Buitenlandse Zaken, en de Minister voor Buitenlandse "
-                    "Handel, de agenda.\n\nDe Minister van Economische Zaken en Klimaat,\nM.A.M. Adriaansens\n",
-                    encoding="utf-8")
-    assert load_document(path).meta.senders == [
+    meta = meta_of(tmp_path, "Den Haag, 24 november 2023\n\nMet deze brief stuur ik u, mede namens de Minister van "
+                   "Onderwijs, Cultuur en Wetenschap en de Minister van Buitenlandse Zaken, en de Minister voor "
+                   "Buitenlandse Handel, de agenda.\n\nDe Minister van Economische Zaken en Klimaat,\n"
+                   "M.A.M. Adriaansens\n")
+    assert meta.senders == [
         "Minister van Onderwijs, Cultuur en Wetenschap", "Minister van Buitenlandse Zaken",
         "Minister voor Buitenlandse Handel", "Minister van Economische Zaken en Klimaat"]
 
 
 def test_written_questions_take_their_answer_date_and_published_title(tmp_path):
-    path = tmp_path / "antwoord.txt"
-    path.write_text("Vragen van het lid Beckerman (SP) aan de Minister van Economische Zaken en Klimaat over de "
-                    "kritiek van SodM op de afhandeling van mijnbouwschade (ingezonden 28 oktober 2021).\n\n"
-                    "Antwoord van Minister Blok (Economische Zaken en Klimaat) (ontvangen 6 december 2021).\n\n"
-                    "Vraag 1\n\nGaat u de nazorg goed regelen?\n\nAntwoord 1\n\nJa.\n", encoding="utf-8")
-    meta = load_document(path).meta
+    meta = meta_of(tmp_path, "Vragen van het lid Beckerman (SP) aan de Minister van Economische Zaken en Klimaat over "
+                   "de kritiek van SodM op de afhandeling van mijnbouwschade (ingezonden 28 oktober 2021).\n\n"
+                   "Antwoord van Minister Blok (Economische Zaken en Klimaat) (ontvangen 6 december 2021).\n\n"
+                   "Vraag 1\n\nGaat u de nazorg goed regelen?\n\nAntwoord 1\n\nJa.\n", "antwoord.txt")
     assert meta.date == dt.date(2021, 12, 6)
     assert meta.title == ("Antwoord op vragen van het lid Beckerman over de kritiek van SodM op de afhandeling "
                           "van mijnbouwschade")
