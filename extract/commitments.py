@@ -38,10 +38,18 @@ def cues() -> dict:
         "not_government": join(raw["not_government"]),
         "government": join(raw["government"]),
         "delivered": join(raw["delivered_verbs"]),
+        "delivered_words": _whole_words(raw["delivered_verbs"]),
         "eu_actor": re.compile(raw["eu_actor"]),
         "actors": [(re.compile(p), name) for p, name in raw["actors"]],
         "deliverable": [re.compile(p, re.I) for p in raw["deliverable"]],
     }
+
+
+def _whole_words(patterns: list[str]) -> list[str] | None:
+    """The phrases of patterns that are whole words ('\\bgepubliceerd\\b' → 'gepubliceerd'),
+    for a full-text index to look up; None when one of them is more than that."""
+    words = [re.fullmatch(r"\\b([\w ]+)\\b", p) for p in patterns]
+    return [w.group(1) for w in words] if all(words) else None
 
 
 def extract_commitments(doc: Document, today: dt.date | None = None) -> list[dict]:

@@ -424,6 +424,15 @@ def _reports_done(text: str) -> bool:
     return cues()["delivered"].search(fold(text)) is not None
 
 
+@lru_cache(maxsize=1)
+def _reports_done_fts() -> str:
+    """The verbs of _reports_done as a full-text query ('"gepubliceerd" OR "verschenen"
+    OR ...'), so the index leaves out the passages that hold none of them; '' when a
+    cue is more than whole words (then the passages are not filtered)."""
+    words = cues()["delivered_words"]
+    return " OR ".join(f'"{fold(w)}"' for w in words) if words else ""
+
+
 def commitment_status(due: str | None, delivered: bool, today: dt.date) -> str:
     """open / due_soon / overdue / delivered / no_deadline, as of `today`."""
     if delivered:
@@ -759,11 +768,16 @@ def _best_delivery(db, c: dict, later: "_Later | _LaterInKB", citing: set[str],
         doc_id, score, title = hit
         best = {"commitment": c["id"], "document": doc_id, "confidence": round(float(score), 1),
                 "evidence": title, "method": "title"}
+    ceiling = 85.0 + (10 if citing else 0)  # the most a sentence can score here
+    if ceiling < DELIVERY_MATCH or (best and best["confidence"] >= ceiling):
+        return best  # no sentence could replace it: the full-text search is not needed
     for doc_id, sentence in _sentences_naming(db, c["probe"], later, texts):
         score = 85.0 + (10 if doc_id in citing else 0)
         if score >= DELIVERY_MATCH and (best is None or score > best["confidence"]):
             best = {"commitment": c["id"], "document": doc_id, "confidence": score,
                     "evidence": sentence, "method": "sentence"}
+            if score >= ceiling:
+                break  # none after it can score higher
     return best
 
 
@@ -789,7 +803,8 @@ def _sentences_naming(db, probe: str, later: "_Later | _LaterInKB",
             "SELECT p.document, p.text FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
             "JOIN documents d INDEXED BY documents_id_date ON d.id = p.document "
             "WHERE passages_fts MATCH ? AND d.date > ? AND p.document != ? LIMIT 500",
-            ['"' + probe + '"', later.promised, later.own])
+            ['"' + probe + '"' + (f" AND ({_reports_done_fts()})" if _reports_done_fts() else ""),
+             later.promised, later.own])
     for doc_id, text in rows:  # later documents' passages only (both queries ask for no others)
         if not _reports_done(text):
             continue  # (the passage as a whole lacks what a sentence of it needs)
