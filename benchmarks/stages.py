@@ -254,6 +254,8 @@ def large_kb(work: Path, size: int, base: int, extra: list[str]) -> tuple[Path, 
     link_all(db)
     store.set_info(db, "pipeline", pipeline_version())
     store.set_info(db, "linker", link_version())
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a KB is when a letter arrives: written and settled
+    db.close()
     return corpus, db_path
 
 
