@@ -96,7 +96,10 @@ class Gates:
 
         A gate that is a plain string is a substring test, several times faster than
         the engine's scan for the same literal."""
-        return all(any(map(self._found, g)) if isinstance(g, tuple) else self._found(g) for g in gates)
+        for gate in gates:  # a loop, not all() over a generator: this runs for every rule on every passage
+            if not (any(map(self._found, gate)) if isinstance(gate, tuple) else self._found(gate)):
+                return False
+        return True
 
     def _found(self, gate: re.Pattern | str) -> bool:
         hit = self._seen.get(gate)
