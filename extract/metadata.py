@@ -204,9 +204,13 @@ def title(doc: Document) -> str | None:
         m = questions.search(text) if "Vragen" in text else None  # (a substring test first: most texts hold none)
         if m:
             return f"Antwoord op vragen van {m.group('who')} over {m.group('subject')}"
-    # the first sentence-long passage: not the head's lines a reader left as passages
-    first = next((p.text for p in doc.passages[:8] if p.kind != "heading" and len(p.text.split()) >= 12), "")
-    sentence_patterns, not_a_subject, _ = _title_rules()
+    # the first sentence-long passages: not the head's lines a reader left as passages
+    long = [p.text for p in doc.passages[:8] if p.kind != "heading" and len(p.text.split()) >= 12][:2]
+    first = long[0] if long else ""
+    sending, sentence_patterns, not_a_subject, _ = _title_rules()
+    for m in (pattern.search(text) for pattern in sending for text in long):
+        if m:
+            return _strip_title(m.group(1))
     for pattern in sentence_patterns:
         m = pattern.search(first)
         if m and not not_a_subject.match(m.group(1)):
@@ -223,15 +227,16 @@ def _questions_rule() -> re.Pattern:
 
 
 def _strip_title(text: str) -> str:
-    return _title_rules()[2].sub("", text.strip()).strip() or text.strip()
+    return _title_rules()[3].sub("", text.strip()).strip() or text.strip()
 
 
 @lru_cache(maxsize=1)
-def _title_rules() -> tuple[list[re.Pattern], re.Pattern, re.Pattern]:
-    """metadata.yaml's title rules, compiled once: first-sentence patterns, the
-    'no subject' check, the prefix a title loses."""
+def _title_rules() -> tuple[list[re.Pattern], list[re.Pattern], re.Pattern, re.Pattern]:
+    """metadata.yaml's title rules, compiled once: sending-sentence and first-sentence
+    patterns, the 'no subject' check, the prefix a title loses."""
     rules = _data()["title"]
-    return ([re.compile(p, re.I) for p in rules["from_first_sentence"]],
+    return ([re.compile(p, re.S) for p in rules["from_sending_sentence"]],
+            [re.compile(p, re.I) for p in rules["from_first_sentence"]],
             re.compile(rules["not_a_subject"]), re.compile(rules["strip_prefix"]))
 
 

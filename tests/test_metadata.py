@@ -92,6 +92,18 @@ def test_report_head_without_front_matter(tmp_path):
     assert meta.type == "verslag_schriftelijk_overleg"
 
 
+@pytest.mark.parametrize("body, expected", [
+    ("Op 7 en 8 december 2023 vindt de Raad voor Concurrentievermogen plaats over de onderdelen interne markt en "
+     "industrie.\n\nMet deze brief stuur ik u, mede namens de Minister van Onderwijs, Cultuur en Wetenschap, de "
+     "geannoteerde agenda met daarin een beschrijving van de discussiepunten en de Nederlandse inzet.\n",
+     "geannoteerde agenda"),
+    ("Hierbij bied ik u de voortgangsrapportage over de Nationale Grondstoffenstrategie aan, zoals toegezegd in het "
+     "debat van vorig jaar.\n", "voortgangsrapportage over de Nationale Grondstoffenstrategie"),
+])
+def test_a_letter_that_sends_something_is_titled_by_it(tmp_path, body, expected):
+    assert meta_of(tmp_path, "Den Haag, 24 november 2023\n\n" + body).title == expected
+
+
 def test_senders_keep_ministries_whose_names_hold_commas(tmp_path):
     meta = meta_of(tmp_path, "Den Haag, 24 november 2023\n\nMet deze brief stuur ik u, mede namens de Minister van "
                    "Onderwijs, Cultuur en Wetenschap en de Minister van Buitenlandse Zaken, en de Minister voor "
