@@ -104,6 +104,12 @@ def test_a_letter_that_sends_something_is_titled_by_it(tmp_path, body, expected)
     assert meta_of(tmp_path, "Den Haag, 24 november 2023\n\n" + body).title == expected
 
 
+def test_a_head_line_as_title_loses_its_number(tmp_path):
+    meta = meta_of(tmp_path, "32 852 Grondstoffenvoorzieningszekerheid\n\n# Nr. 261 VERSLAG VAN EEN COMMISSIEDEBAT\n\n"
+                   "Vastgesteld 1 augustus 2023\n\nDe commissie heeft overleg gevoerd.\n", "debat.md")
+    assert meta.title == "VERSLAG VAN EEN COMMISSIEDEBAT"
+
+
 def test_senders_keep_ministries_whose_names_hold_commas(tmp_path):
     meta = meta_of(tmp_path, "Den Haag, 24 november 2023\n\nMet deze brief stuur ik u, mede namens de Minister van "
                    "Onderwijs, Cultuur en Wetenschap en de Minister van Buitenlandse Zaken, en de Minister voor "
