@@ -199,7 +199,12 @@ def title(doc: Document) -> str | None:
     m = _BETREFT.search(doc.front_matter) or _BETREFT.search("\n".join(p.text for p in doc.passages[:6]))
     if m:
         return _strip_title(m.group(1))
-    questions = _questions_rule()
+    fiche = _title_rule("fiche")
+    for text in [p.text for p in doc.passages[:_HEAD_PASSAGES]]:
+        m = fiche.search(text) if "Fiche" in text else None
+        if m:
+            return m.group(1)
+    questions = _title_rule("questions")
     for text in [doc.front_matter] + [p.text for p in doc.passages[:8]]:
         m = questions.search(text) if "Vragen" in text else None  # (a substring test first: most texts hold none)
         if m:
@@ -221,9 +226,10 @@ def title(doc: Document) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _questions_rule() -> re.Pattern:
-    return re.compile(_data()["title"]["questions"], re.M | re.S)
+@lru_cache(maxsize=None)
+def _title_rule(name: str) -> re.Pattern:
+    """One of metadata.yaml's title rules, compiled once."""
+    return re.compile(_data()["title"][name], re.M | re.S)
 
 
 def _strip_title(text: str) -> str:

@@ -104,6 +104,17 @@ def test_a_letter_that_sends_something_is_titled_by_it(tmp_path, body, expected)
     assert meta_of(tmp_path, "Den Haag, 24 november 2023\n\n" + body).title == expected
 
 
+def test_bnc_fiche_package_is_typed_and_titled_by_its_own_fiche(tmp_path):
+    """The letter that sends fiches lists those published apart (with their Kamerstuk)
+    and the one it holds: the document is that fiche."""
+    meta = meta_of(tmp_path, "Den Haag, 17 mei 2023\n\nOvereenkomstig de bestaande afspraken ontvangt u hierbij 2 "
+                   "fiches die werden opgesteld door de werkgroep BNC.\n\nFiche: Verordening overdracht van "
+                   "strafvervolging (Kamerstuk 22 112, nr. 3684)\n\nFiche: Mededeling en verordening kritieke "
+                   "grondstoffen\n\nDe Minister van Buitenlandse Zaken,\nW.B. Hoekstra\n\n1. Algemene gegevens\n\n"
+                   "a) Titels voorstellen\n\nCOMMUNICATION FROM THE COMMISSION\n")
+    assert (meta.type, meta.title) == ("bnc_fiche", "Fiche: Mededeling en verordening kritieke grondstoffen")
+
+
 def test_a_head_line_as_title_loses_its_number(tmp_path):
     meta = meta_of(tmp_path, "32 852 Grondstoffenvoorzieningszekerheid\n\n# Nr. 261 VERSLAG VAN EEN COMMISSIEDEBAT\n\n"
                    "Vastgesteld 1 augustus 2023\n\nDe commissie heeft overleg gevoerd.\n", "debat.md")
