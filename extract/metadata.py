@@ -38,7 +38,8 @@ _FOOTER = re.compile(
 )
 _KST_STAMP = re.compile(r"\bkst-(\d{5})(?:-([0-9A-Z]{1,3}))?-(\d{1,4}|[A-Z]{1,2})\b")  # 'kst-35300-A': Eerste Kamer
 _TOP_ID = re.compile(r"^\s*(\d{5})-(?:([0-9A-Z]{1,3})-)?(\d{1,4})\b(?![-/])", re.M)
-_BETREFT = re.compile(r"(?:^|\s)(?:Betreft|Onderwerp)\s*:?\s+(.+)$", re.M)
+_DANGLING = re.compile(r"\b(?:of|the|for|on|and|to|in|a|an|van|de|het|voor|en|op|over|met|naar)$", re.I)
+_BETREFT = re.compile(r"(?:^|\s)(?:(?:Betreft|Onderwerp)\s*:?|Subject\s*:)\s+(.+)$", re.M)  # Subject: Council
 _REFERENCE = re.compile(r"(?:Onze\s+referentie|Ons\s+kenmerk|Kenmerk)\s*:?\s*\n*\s*([A-Z0-9][\w\-/.]{3,})", re.I)
 _FULL_DATE = r"(\d{{1,2}})\s+({months})\s+(\d{{4}})"
 
@@ -199,6 +200,9 @@ def title(doc: Document) -> str | None:
     m = _BETREFT.search(doc.front_matter) or _BETREFT.search("\n".join(p.text for p in doc.passages[:6]))
     if m:
         return _strip_title(m.group(1))
+    eu = _eu_title(doc)
+    if eu:
+        return eu
     fiche = _title_rule("fiche")
     for text in [p.text for p in doc.passages[:_HEAD_PASSAGES]]:
         m = fiche.search(text) if "Fiche" in text else None
@@ -220,9 +224,36 @@ def title(doc: Document) -> str | None:
         m = pattern.search(first)
         if m and not not_a_subject.match(m.group(1)):
             return _strip_title(m.group(1))
-    for p in doc.passages[:3]:
+    for i, p in enumerate(doc.passages[:3]):
         if p.kind == "heading" and len(p.text) > 10:
-            return _strip_title(p.text)
+            text = p.text
+            for more in doc.passages[i + 1:i + 3]:  # a title set over lines: 'Study on the review of the list of'
+                if not _DANGLING.search(text):
+                    break
+                text += " " + more.text
+            return _strip_title(text)
+    return None
+
+
+def _eu_title(doc: Document) -> str | None:
+    """An EU paper's title: what follows its kind line in ordinary case
+    ('COMMUNICATION FROM THE COMMISSION ...' → 'A secure and sustainable supply of ...');
+    for a proposal, 'Proposal for a Regulation establishing ...' without what it amends.
+    A text reader may have joined the head's lines: then the title follows on the same line."""
+    lines = [ln.strip() for ln in head_text(doc).splitlines() if ln.strip()]
+    kind = _title_rule("eu_kind")
+    for i, line in enumerate(lines[:40]):
+        m = kind.search(line)
+        if not m or not (m.start() == 0 or m.group("proposal")):
+            continue
+        tail = _title_rule("eu_caps").sub("", line[m.end():]).strip()
+        rest = tail if len(tail.split()) >= 3 else next(
+            (ln for ln in lines[i + 1:i + 6] if re.search(r"[a-z]", ln) and len(ln.split()) >= 3), None)
+        if not rest:
+            return None
+        if m.group("act") and (m.group("proposal") or (i and _title_rule("eu_proposal").search(lines[i - 1]))):
+            return f"Proposal for a {m.group('act').capitalize()} {_title_rule('eu_amending').sub('', rest)}"
+        return rest
     return None
 
 

@@ -7,6 +7,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from extract.commitments import extract_commitments
 from extract.ingest import build
 from extract.pipeline import load_document
@@ -19,6 +21,25 @@ def test_english_paper_identity_and_language():
     assert doc.meta.language == "en"
     assert doc.meta.eu_ids == ["COM(2023)335"]
     assert doc.meta.date == dt.date(2023, 6, 20) and not doc.meta.date_estimated
+
+
+def test_proposal_title_says_what_it_establishes_not_what_it_amends():
+    assert load_document(EU).meta.title == ("Proposal for a Regulation establishing the Strategic Technologies for "
+                                            "Europe Platform (‘STEP’)")
+
+
+@pytest.mark.parametrize("head, title", [
+    ("EUROPEAN COMMISSION\nBrussels, 16.3.2023\nCOM(2023) 165 final\n\nCOMMUNICATION FROM THE COMMISSION TO THE "
+     "EUROPEAN PARLIAMENT, THE COUNCIL,\nTHE EUROPEAN ECONOMIC AND SOCIAL COMMITTEE AND THE COMMITTEE OF THE REGIONS\n\n"
+     "A secure and sustainable supply of critical raw materials in support of the twin transition\n",
+     "A secure and sustainable supply of critical raw materials in support of the twin transition"),
+    ("Council of the European Union\nBrussels, 21 December 2022\n\nOUTCOME OF PROCEEDINGS\n\nSubject: Proposal for "
+     "a Regulation on deforestation-free products\n", "Proposal for a Regulation on deforestation-free products"),
+])
+def test_eu_paper_titles(tmp_path, head, title):
+    path = tmp_path / "paper.txt"
+    path.write_text(head + "\nThe Commission will report on progress in 2025.\n", encoding="utf-8")
+    assert load_document(path).meta.title == title
 
 
 def test_commission_plans_are_eu_actions_not_promises_to_the_kamer():
