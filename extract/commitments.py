@@ -163,7 +163,7 @@ def actor(text: str, kind: str) -> str:
     for pattern, name in cues()["actors"]:
         m = pattern.search(text)
         if m:
-            if kind != "eu_action" and name in ("Europese Commissie", "Raad van de EU"):
+            if kind != "eu_action" and name in ("Europese Commissie", "Raad van de EU", "Europese Raad"):
                 continue
             return name or m.group(0).removeprefix("de ").removeprefix("De ")
     return "Europese Commissie" if kind == "eu_action" else "kabinet"

@@ -56,6 +56,17 @@ def test_a_passage_whose_only_date_is_a_named_day_is_read():
     assert (c["kind"], c["due"]) == ("action", "2023-09-18")
 
 
+@pytest.mark.parametrize("sentence, actor", [
+    ("De Raad zal in december 2023 een besluit nemen over de verordening.", "Raad van de EU"),
+    ("De Europese Raad zal in juni 2023 conclusies aannemen over economische veiligheid.", "Europese Raad"),
+    ("De Commissie zal eind 2023 een voorstel presenteren.", "Europese Commissie"),
+    ("The Council will adopt its position by June 2023.", "Raad van de EU"),
+])
+def test_eu_plans_name_their_institution(sentence, actor):
+    c = classify(sentence, NOV_2022)
+    assert (c["kind"], c["actor"]) == ("eu_action", actor)
+
+
 def test_deliverable_is_what_the_kamer_receives():
     c = classify("Het kabinet is voornemens om in januari 2024 de Nationale Technologiestrategie aan uw Kamer aan "
                  "te bieden.", dt.date(2023, 10, 30))
