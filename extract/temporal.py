@@ -63,12 +63,13 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
     yw = _alt(d["year_words"])
     year_ref = rf"(?:(?:van\s+|of\s+)?(?P<year>{YEAR})|(?:van\s+)?(?P<yword>{yw}))"
     mod_words = "begin|start|medio|halverwege|half|eind|einde|ultimo|end|early|mid|late"
-    mod = rf"(?P<mod>{mod_words}|the\s+end\s+of|the\s+beginning\s+of)"  # the English phrases hold 'end', 'begin'
+    # the English phrases hold 'end', 'begin'; 'de eerste/laatste maanden van' are a begin or an end
+    mod = rf"(?P<mod>{mod_words}|the\s+end\s+of|the\s+beginning\s+of|(?:de\s+)?(?:eerste|laatste)\s+maanden)"
     gate = {name: caseless(p) for name, p in {
         # a phrase holds each of its words: its longest (or last) one is a cheaper gate than the phrase
         "vague": _alt({max(v.split(), key=len) for v in d["vague"]}), "month": months, "season": seasons,
         "year": YEAR, "year_word": _alt({w.split()[-1] for w in d["year_words"]}), "later": "later",
-        "mod": mod_words, "numeric_date": r"\d[-/.]\d{1,2}[-/.]",
+        "mod": mod_words + "|maanden", "numeric_date": r"\d[-/.]\d{1,2}[-/.]",
         "q": "q[1-4]", "quarter": "kwartaal|quarter", "half": "helft|half", "recess": "reces",
         "year_noun": "jaar|year", "within": "binnen|within", "month_noun": "maand|month",
     }.items()}
@@ -99,20 +100,21 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
                  rf"(?:\s+(?:van\s+)?(?:(?P<year>{YEAR})|(?P<yword>{yw})))?", ["week"]),
         ("season", r"\b(?:(?P<prep>voor|vóór|na|tot|rond|in|tijdens|vanaf|by|before|after|in|during)\s+)?"
                    r"(?:(?P<det>de|het|dit|deze|komend|komende|volgend|aankomend|aankomende|afgelopen|the|this|next)\s+)?"
-                   rf"(?P<season>{seasons})(?:\s+(?:van\s+|of\s+)?(?P<year>{YEAR}))?\b", ["season"]),
+                   rf"(?P<season>{seasons})(?:maanden)?(?:\s+(?:van\s+|of\s+)?(?P<year>{YEAR}))?\b", ["season"]),
         ("month", rf"\b(?:{mod}\s+|(?P<prep>per|in|voor|vóór|uiterlijk|vanaf|by|before)\s+)?(?P<month>{months})"
                   rf"\.?(?:\s+(?:van\s+)?(?:(?P<year>{YEAR})|(?P<yword>{yw})))?\b", ["month"]),
         ("year_part", rf"\b{mod}\s+(?:van\s+|of\s+)?(?:{year_ref})", ["mod", "year_ref"]),
         ("end_of_year", r"\b(?:voor|vóór|tegen|aan|by|before)?\s*(?:het\s+|the\s+)?(?:einde?|end)\s+(?:van\s+|of\s+)"
                         r"(?:het\s+|dit\s+|the\s+|this\s+)?(?:jaar|year)\b|"
-                        r"\b(?:voor|vóór|tegen|rond|bij)\s+de\s+jaarwisseling\b", ["year_noun"]),
+                        r"\b(?:voor|vóór|tegen|rond|bij|(?P<after>na))\s+de\s+jaarwisseling\b", ["year_noun"]),
         ("course_of_year", rf"\b(?:later\s+dit\s+jaar|later\s+this\s+year|(?:in\s+de\s+loop\s+van|in|voor|vóór|"
-                           rf"uiterlijk|per|tot|vanaf|rond|by|in|before|until)\s+(?:{year_ref}))",
+                           rf"uiterlijk|per|tot(?:\s+en\s+met)?|t/m|vanaf|rond|by|in|before|until)\s+(?:{year_ref}))",
          ["year_ref_or_later"]),
         ("bare_yword", rf"\b(?P<yword>{yw})\b", ["year_word"]),
         ("within", rf"\bbinnen\s+(?P<n>\d+|{_alt(d['numbers'])})\s+(?P<unit>{_alt(d['units'])})\b|"
                    rf"\bwithin\s+(?P<n2>\d+|{_alt(d['numbers'])})\s+(?P<unit2>{_alt(d['units'])})\b", ["within"]),
-        ("month_word", r"\b(?P<which>deze|volgende|komende|this|next)\s+(?:maand|month)\b", ["month_noun"]),
+        ("month_word", r"\b(?:(?P<which>deze|volgende|komende|this|next)\s+(?:maand|month)|"
+                       r"(?:het\s+)?einde?\s+van\s+de(?:ze)?\s+maand)\b", ["month_noun"]),
     ]
     return [(name, caseless(p), tuple(gate[g] for g in gates)) for name, p, gates in rules]  # they read fold(text)
 
@@ -228,12 +230,15 @@ def _resolve(name: str, m: re.Match, anchor: dt.date | None) -> tuple[str | None
         year = _year(g, anchor)
         if not year:
             return None
-        key = g["mod"].lower().split()[-2] if " " in g["mod"] else g["mod"].lower()
+        words = g["mod"].lower().split()
+        key = words[-2] if words[-1] in ("of", "maanden") else words[-1]
         key = {"end": "end", "beginning": "begin"}.get(key, key)
         month, day = d["part_of_year"].get(key, [12, 31])
         return str(year), dt.date(year, month, day).isoformat()
     if name in ("end_of_year", "course_of_year", "bare_yword"):
         year = _year(g, anchor)
+        if year and g.get("after"):  # 'na de jaarwisseling': early next year
+            return str(year + 1), f"{year + 1}-03-31"
         return (str(year), f"{year}-12-31") if year else None
     if name == "within":
         if not anchor:
@@ -246,7 +251,7 @@ def _resolve(name: str, m: re.Match, anchor: dt.date | None) -> tuple[str | None
     if name == "month_word":
         if not anchor:
             return None
-        step = 0 if g["which"].lower() in ("deze", "this") else 1
+        step = 0 if g.get("which", "deze").lower() in ("deze", "this") else 1
         y, mth = divmod(anchor.month - 1 + step, 12)
         year, month = anchor.year + y, mth + 1
         return f"{year}-{month:02d}", dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()

@@ -55,6 +55,12 @@ EXPRESSIONS = [
     ("voor Prinsjesdag", "2023-09-18", "2023-09-18"),  # Prinsjesdag 2023: Tuesday 19 September
     ("met de Miljoenennota 2025", "2024-09-17", "2024-09-17"),  # the 2025 budget came on Prinsjesdag 2024
     ("op Verantwoordingsdag", "2023-05-17", "2023-05-17"),  # third Wednesday of May
+    ("in de eerste maanden van 2025", "2025", "2025-03-31"),
+    ("de laatste maanden van 2024", "2024", "2024-12-31"),
+    ("voor het einde van de maand", "2023-05", "2023-05-31"),
+    ("in de zomermaanden", "2023-SU", "2023-09-22"),
+    ("na de jaarwisseling", "2024", "2024-03-31"),
+    ("tot en met 2027", "2027", "2027-12-31"),
 ]
 MORE = ["Op 17 oktober jl. is uw Kamer geïnformeerd.", "voor het mei-reces", "op korte termijn", "as soon as possible",
         "June 5, 2024", "5-6-2024", "Q2-2025", "het laatste kwartaal", "de tweede helft van volgend jaar",
