@@ -98,9 +98,10 @@ def test_report_head_without_front_matter(tmp_path):
      "geannoteerde agenda met daarin een beschrijving van de discussiepunten en de Nederlandse inzet.\n",
      "geannoteerde agenda"),
     ("Hierbij bied ik u de voortgangsrapportage over de Nationale Grondstoffenstrategie aan, zoals toegezegd in het "
-     "debat van vorig jaar.\n", "voortgangsrapportage over de Nationale Grondstoffenstrategie"),
+     "debat van vorig jaar.\n", "voortgangsrapportage over de Nationale Grondstoffenstrategie"),    ("In deze brief ga ik in op de uitvoering van de motie van het lid Kuzu over strategische voorraden. Ik heb "
+     "daarover gesproken met de sector.\n", "uitvoering van de motie van het lid Kuzu over strategische voorraden"),
 ])
-def test_a_letter_that_sends_something_is_titled_by_it(tmp_path, body, expected):
+def test_a_letter_without_betreft_is_titled_by_its_opening(tmp_path, body, expected):
     assert meta_of(tmp_path, "Den Haag, 24 november 2023\n\n" + body).title == expected
 
 
