@@ -286,6 +286,18 @@ def test_debate_text_holds_its_motions_whole(tmp_path):
     assert second["considerations"] == []
 
 
+@pytest.mark.parametrize("sentence, members, status", [
+    ("Met deze brief beantwoord ik de door uw Kamer aangenomen motie van het lid Kops over kernenergie.",
+     ["Kops"], "completed"),
+    ("Hiermee reageer ik op de motie van het lid Klink over de haven.", ["Klink"], "completed"),
+    ("Ook de motie ingediend door de leden Dassen en Sjoerdsma vraagt hierom.", ["Dassen", "Sjoerdsma"], "referenced"),
+    ("De motie van het lid Klink wordt nog uitgevoerd.", ["Klink"], "responding"),
+])
+def test_more_ways_letters_name_and_answer_motions(sentence, members, status):
+    m = one(sentence)
+    assert (m["members"], m["status"]) == (members, status)
+
+
 def test_mixed_case_motion_header_is_no_mention():
     doc = make_doc(["Motie van het lid Inge van Dijk c.s.", "De Kamer, gehoord de beraadslaging,",
                     "verzoekt de regering de motie-Alkaya uit te voeren, en gaat over tot de orde van de dag."],
