@@ -80,7 +80,8 @@ def _grammar() -> list[tuple[str, re.Pattern, tuple]]:
     gate["year_ref_or_later"] = (*gate["year_ref"], gate["later"])
     rules = [
         ("vague", rf"\b(?:{_alt(d['vague'])})\b", ["vague"]),
-        ("date", rf"\b(?P<day>[0-3]?\d)(?:e|ste|de)?\s+(?P<month>{months})\.?(?:\s+(?P<year>{YEAR}))?\b", ["month"]),
+        ("date", rf"\b(?:(?P<prep>voor|vóór|uiterlijk|per|tot)\s+(?:op\s+)?)?(?P<day>[0-3]?\d)(?:e|ste|de)?\s+"
+                 rf"(?P<month>{months})\.?(?:\s+(?P<year>{YEAR}))?\b", ["month"]),
         ("date_en", rf"\b(?P<month>{months})\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>{YEAR})\b",
          ["month", "year"]),
         ("numeric_date", rf"\b(?P<day>[0-3]?\d)[-/.](?P<month>[01]?\d)[-/.](?P<year>{YEAR})\b",
@@ -196,6 +197,8 @@ def _resolve(name: str, m: re.Match, anchor: dt.date | None) -> tuple[str | None
         month = int(g["month"]) if name == "numeric_date" else d["months"][g["month"].lower().rstrip(".")]
         try:
             day = dt.date(year, month, int(g["day"])) if year else None
+            if day and "year" not in g and g.get("prep") and anchor and day < anchor:
+                day = dt.date(year + 1, month, int(g["day"]))  # 'voor 1 juli' written in November: next July
         except ValueError:
             return None
         return (day.isoformat(), day.isoformat()) if day else None

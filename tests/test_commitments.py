@@ -24,6 +24,13 @@ NOV_2022 = dt.date(2022, 11, 8)
     ("Het kabinet zal de uitwerking voor Prinsjesdag publiceren.", "action", "2023-09-18"),
     ("De evaluatie wordt in het eerste halfjaar van 2024 afgerond.", "action", "2024-H1"),
     ("Eind 2023 wil de Commissie, met de lidstaten, risicoanalyses opleveren.", "eu_action", "2023"),
+    ("Ik kom hier voor de zomer bij uw Kamer op terug.", "inform_parliament", "2023-SU"),
+    ("Ik kom daarop in het najaar bij uw Kamer terug.", "inform_parliament", "2022-FA"),
+    ("Ik zeg toe dat ik de Kamer voor 1 juli informeer.", "inform_parliament", "2023-07-01"),
+    ("De minister zegt toe de Kamer een brief te sturen over de evaluatie.", "inform_parliament", None),
+    ("Ik informeer uw Kamer hierover in mei.", "inform_parliament", "2023-05"),
+    ("Ik houd uw Kamer op de hoogte van de voortgang.", "inform_parliament", None),
+    ("Voor de zomer stuur ik uw Kamer de evaluatie.", "inform_parliament", "2023-SU"),
 ])
 def test_promises(sentence, kind, timex):
     c = classify(sentence, NOV_2022)
@@ -37,6 +44,8 @@ def test_promises(sentence, kind, timex):
     "De leden van de D66-fractie vragen of het kabinet uw Kamer hierover voor de zomer wil informeren?",
     "In februari van dit jaar is een vervolganalyse gepubliceerd.",
     "Met deze brief informeren wij uw Kamer over de kabinetsaanpak.",
+    "Met deze brief stuur ik u de evaluatie.",
+    "Op 3 maart heb ik uw Kamer de evaluatie gestuurd.",
     "Het kabinet zou de Kamer kunnen informeren als dat nodig is.",
     # an EU body and a date, but no future verb: a meeting, an appreciation
     "Op 7 en 8 december 2023 vindt de Raad voor Concurrentievermogen plaats over de interne markt.",

@@ -99,6 +99,12 @@ def test_vague_deadline_has_no_value(text):
     assert t is not None and t.value is None and t.due is None
 
 
+def test_a_day_named_as_a_deadline_is_the_next_one():
+    # 'voor 1 juli' written in November is next July; '1 juli' alone stays in the letter's year
+    assert parse("voor 1 juli", dt.date(2022, 11, 8)).due == "2023-07-01"
+    assert parse("op 1 juli", dt.date(2022, 11, 8)).due == "2022-07-01"
+
+
 def test_budget_days_and_weeks_resolve_to_the_next_one():
     # written after Prinsjesdag 2023: the next is Tuesday 17 September 2024
     assert parse("voor Prinsjesdag", dt.date(2023, 10, 1)).due == "2024-09-16"
