@@ -90,9 +90,18 @@ def test_ocr_l_for_capital_i_is_repaired():
     ("de siliciumproductie", "product:silicium"),
     ("vloeibaar aardgas (LNG)", "product:lng"),
     ("kwantumtechnologie", "product:quantumtechnologie"),
+    ("de bouw van quantumcomputers", "product:quantumtechnologie"),
+    ("tekorten aan paracetamol", "product:geneesmiddelen"),
+    ("smartphones en laptops uit China", "product:consumentenelektronica"),
+    ("de aanleg van glasvezel", "product:telecom"),
+    ("textiel uit Bangladesh", "product:textiel"),
 ])
 def test_products_by_lemma_alias_and_compound(text, eid):
     assert eid in ids(text)
+
+
+def test_an_industry_named_after_a_product_group_is_no_product():
+    assert "product:consumentenelektronica" not in ids("de Nederlandse elektronica-industrie groeit")
 
 
 def test_english_gold_is_not_the_dutch_verb_gelden():
