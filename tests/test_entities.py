@@ -114,6 +114,9 @@ def test_english_gold_is_not_the_dutch_verb_gelden():
     ("exportcontrole op dual-use goederen", "measure:exportcontrole"),
     ("het twaalfde sanctiepakket", "measure:sancties"), ("Invest-NL", "measure:invest-nl"),
     ("het Nationaal Groeifonds", "measure:nationaal-groeifonds"),
+    ("middelen uit InvestEU", "measure:investeu"), ("het Klimaatfonds", "measure:klimaatfonds"),
+    ("de WBSO", "measure:wbso"), ("de Clean Industrial Deal", "measure:clean-industrial-deal"),
+    ("het Omnibus-pakket", "measure:omnibus"), ("ReArm Europe", "measure:rearm-europe"),
 ])
 def test_measures_with_dutch_and_english_aliases(text, eid):
     assert eid in ids(text)
