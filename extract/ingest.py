@@ -316,6 +316,11 @@ def _code_hash(include) -> str:
 
 
 def _extract_and_write(db, todo, known, report, workers, progress, today) -> None:
+    with store.BatchedWrites(db) as writes:
+        _extract_and_write_batched(writes, todo, known, report, workers, progress, today)
+
+
+def _extract_and_write_batched(writes, todo, known, report, workers, progress, today) -> None:
     workers = workers or min(2, os.cpu_count() or 1)
     iso_today = today.isoformat() if today else None
     total = len(todo)
@@ -323,7 +328,7 @@ def _extract_and_write(db, todo, known, report, workers, progress, today) -> Non
     def handle(i: int, key: str, result: tuple[str, dict | str]) -> None:
         status, payload = result
         if status == "ok":
-            store.write_document(db, payload)
+            writes.write(payload)
             (report.changed if key in known else report.added).append(key)
         else:
             report.failed[key] = payload

@@ -251,3 +251,29 @@ def test_naming_files_in_a_kb_of_another_pipeline_scans_everything(corpus, tmp_p
     conn.close()
     report = build(corpus, db, workers=1, only=[next(corpus.glob("000_*.txt"))])
     assert len(report.changed) == 5
+
+
+def test_batched_writes_commit_in_batches_and_undo_only_the_failing_document(tmp_path):
+    """A build writes several documents per transaction; a reader sees each batch once it
+    is committed, and a document that fails to write is undone alone."""
+    path = tmp_path / "kb.db"
+    db = store.connect(path)
+    reader = sqlite3.connect(path)
+
+    def doc(i: int, passages: list[dict] | None = None) -> dict:
+        return {"documents": [{"id": f"d{i}.txt", "title": f"brief {i}"}], "passages": passages or []}
+
+    def seen() -> list[str]:
+        return [r[0] for r in reader.execute("SELECT id FROM documents ORDER BY id")]
+
+    with store.BatchedWrites(db, size=2, seconds=60) as writes:
+        writes.write(doc(1))
+        assert seen() == []  # not committed yet
+        writes.write(doc(2))
+        assert seen() == ["d1.txt", "d2.txt"]  # a full batch is committed
+        writes.write(doc(3))
+        twice = [{"id": "d4.txt#p0", "document": "d4.txt", "ord": 0, "text": "a"}] * 2  # same key twice
+        with pytest.raises(sqlite3.IntegrityError):
+            writes.write(doc(4, twice))
+    assert seen() == ["d1.txt", "d2.txt", "d3.txt"]  # d3 kept, d4 undone whole
+    assert reader.execute("SELECT count(*) FROM passages WHERE document = 'd4.txt'").fetchone()[0] == 0
