@@ -31,6 +31,8 @@ NOV_2022 = dt.date(2022, 11, 8)
     ("Ik informeer uw Kamer hierover in mei.", "inform_parliament", "2023-05"),
     ("Ik houd uw Kamer op de hoogte van de voortgang.", "inform_parliament", None),
     ("Voor de zomer stuur ik uw Kamer de evaluatie.", "inform_parliament", "2023-SU"),
+    ("Het kabinet kiest ervoor om in 2024 eerst een voorraad aan te leggen.", "action", "2024"),
+    ("Wij kiezen er daarom voor om ons tot eind 2023 op de pilot te richten.", "action", "2023"),
 ])
 def test_promises(sentence, kind, timex):
     c = classify(sentence, NOV_2022)
@@ -45,6 +47,7 @@ def test_promises(sentence, kind, timex):
     "In februari van dit jaar is een vervolganalyse gepubliceerd.",
     "Met deze brief informeren wij uw Kamer over de kabinetsaanpak.",
     "Met deze brief stuur ik u de evaluatie.",
+    "Veel bedrijven kiezen ervoor om tot 2025 in China te produceren.",
     "Op 3 maart heb ik uw Kamer de evaluatie gestuurd.",
     "Het kabinet zou de Kamer kunnen informeren als dat nodig is.",
     # an EU body and a date, but no future verb: a meeting, an appreciation
