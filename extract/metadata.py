@@ -197,33 +197,55 @@ def _type_rules() -> list[tuple[str, list[Prefiltered]]]:
 
 
 def title(doc: Document) -> str | None:
+    """The document's subject, from the first source that gives one: its 'Betreft'
+    line, an EU paper's kind line, a BNC-fiche's title line, written questions, a
+    sending or opening sentence, or else its first heading."""
+    for source in (_betreft_title, _eu_title, _fiche_title, _questions_title, _sentence_title, _heading_title):
+        found = source(doc)
+        if found:
+            return found
+    return None
+
+
+def _betreft_title(doc: Document) -> str | None:
     m = _BETREFT.search(doc.front_matter) or _BETREFT.search("\n".join(p.text for p in doc.passages[:6]))
-    if m:
-        return _strip_title(m.group(1))
-    eu = _eu_title(doc)
-    if eu:
-        return eu
+    return _strip_title(m.group(1)) if m else None
+
+
+def _fiche_title(doc: Document) -> str | None:
     fiche = _title_rule("fiche")
     for text in [p.text for p in doc.passages[:_HEAD_PASSAGES]]:
         m = fiche.search(text) if "Fiche" in text else None
         if m:
             return m.group(1)
+    return None
+
+
+def _questions_title(doc: Document) -> str | None:
     questions = _title_rule("questions")
     for text in [doc.front_matter] + [p.text for p in doc.passages[:8]]:
         m = questions.search(text) if "Vragen" in text else None  # (a substring test first: most texts hold none)
         if m:
             return f"Antwoord op vragen van {m.group('who')} over {m.group('subject')}"
-    # the first sentence-long passages: not the head's lines a reader left as passages
+    return None
+
+
+def _sentence_title(doc: Document) -> str | None:
+    """What the first sentence-long passages send or are about (not the head's lines
+    a reader left as passages)."""
     long = [p.text for p in doc.passages[:8] if p.kind != "heading" and len(p.text.split()) >= 12][:2]
-    first = long[0] if long else ""
     sending, sentence_patterns, not_a_subject, _ = _title_rules()
     for m in (pattern.search(text) for pattern in sending for text in long):
         if m:
             return _strip_title(m.group(1))
     for pattern in sentence_patterns:
-        m = pattern.search(first)
+        m = pattern.search(long[0]) if long else None
         if m and not not_a_subject.match(m.group(1)):
             return _strip_title(m.group(1))
+    return None
+
+
+def _heading_title(doc: Document) -> str | None:
     for i, p in enumerate(doc.passages[:3]):
         if p.kind == "heading" and len(p.text) > 10:
             text = p.text
