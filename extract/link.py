@@ -29,8 +29,8 @@ from extract import store
 from extract.commitments import cues
 from extract.curation import load_curation
 from extract.metadata import parse_dutch_date
-from extract.motion_groups import (add_to_row, group_mentions, group_state, joined_group, members, motion_key,
-                                   motion_row, order, surnames)
+from extract.motion_groups import (add_to_row, group_mentions, joined_group, members, motion_key, order,
+                                   row_and_state, surnames)
 from extract.patterns import fold, lower_words
 from extract.sentences import split, split_spans
 
@@ -308,14 +308,15 @@ def aggregate_motions(db, changed: set[str] | None = None) -> None:
         groups, keys = _regroup_affected(db)
         if not groups and not keys:
             return
-    rows = [motion_row(g) for g in groups]
+    made = [row_and_state(g) for g in groups]
+    rows = [row for row, _ in made]
     if keys:
         db.conn.executemany("DELETE FROM motions WHERE id = ?", [(k,) for k in keys])
         db.conn.executemany("DELETE FROM motion_groups WHERE motion = ?", [(k,) for k in keys])
     if rows:
         db["motions"].insert_all(rows, pk="id", replace=True, alter=True)
-        states = [(row["id"], row["kst_id"], _padded(g["surnames"]), json.dumps(group_state(g)))
-                  for row, g in zip(rows, groups)]
+        states = [(row["id"], row["kst_id"], _padded(g["surnames"]), json.dumps(state))
+                  for (row, state), g in zip(made, groups)]
         db.conn.executemany("INSERT OR REPLACE INTO motion_groups VALUES (?, ?, ?, ?)", states)
     db.conn.executemany("UPDATE motion_mentions SET motion_key = ? WHERE rowid = ?",
                         [(row["id"], m["rowid"]) for row, g in zip(rows, groups) for m in g["mentions"]
@@ -475,7 +476,6 @@ def link_deliveries(db, today: dt.date, changed: set[str] | None = None) -> None
 
 # One row per commitment a later document could deliver: its deliverable, lower case
 # (for the title match) and its first words as they must appear in a passage.
-_PROBE_COLUMNS = ("id", "document", "promised", "deliverable", "probe")
 _PROBE_ROWS = "SELECT commitment AS id, document, promised, deliverable, probe FROM delivery_probes"
 
 

@@ -109,23 +109,34 @@ def motion_key(g: dict) -> str:
 
 def motion_row(g: dict) -> dict:
     """The motions row of a group."""
-    ms = g["mentions"]
+    return row_and_state(g)[0]
+
+
+def group_state(g: dict) -> dict:
+    """When the group got its id and each name, and its first mention in each role (as
+    `order` lists, for JSON)."""
+    return row_and_state(g)[1]
+
+
+def row_and_state(g: dict) -> tuple[dict, dict]:
+    """A group's motions row and its state: the row add_to_row makes of all its mentions
+    from none, so grouping anew and joining one mention follow the same rule."""
     motion_id = sorted(g["ids"])[0] if g["ids"] else None
     row = {
         "id": motion_key(g), "kst_id": motion_id, "members": json.dumps(g["members"], ensure_ascii=False),
-        "party": None, "title": None, "first_seen": min((m["doc_date"] for m in ms if m["doc_date"]), default=None),
-        "date": None, "requests": None, "motion_document": None, "completed_by": None, "completed_passage": None,
-        "n_mentions": len(ms), "url": kst_url(motion_id) if motion_id else None,
+        "party": None, "title": None, "first_seen": None, "date": None, "requests": None, "motion_document": None,
+        "completed_by": None, "completed_passage": None, "n_mentions": 0,
+        "url": kst_url(motion_id) if motion_id else None,
     }
-    firsts: dict = {}
-    for m in ms:
-        for role, has in ROLES.items():
-            if role not in firsts and has(m):
-                firsts[role] = m
-                row |= _role_fields(role, m)
-    row["status"] = _status(firsts)
-    row["evidence"] = firsts[next(r for r in EVIDENCE_ROLES if r in firsts)]["sentence"]
-    return row
+    state: dict = {"id_at": None, "names": {}, "roles": {}}
+    for m in g["mentions"]:
+        at = list(order(m))
+        if m["motion"] and state["id_at"] is None:
+            state["id_at"] = at
+        for name in members(m["members"]):
+            state["names"].setdefault(name.lower(), at)
+    add_to_row(row, state, g["mentions"])
+    return row, state
 
 
 def _role_fields(role: str, m) -> dict:
@@ -141,22 +152,6 @@ def _role_fields(role: str, m) -> dict:
 
 def _status(roles) -> str:
     return "completed" if "completed" in roles else "responding" if "responding" in roles else "open"
-
-
-def group_state(g: dict) -> dict:
-    """When the group got its id and each name, and its first mention in each role (as
-    `order` lists, for JSON)."""
-    state: dict = {"id_at": None, "names": {}, "roles": {}}
-    for m in g["mentions"]:
-        at = list(order(m))
-        if m["motion"] and state["id_at"] is None:
-            state["id_at"] = at
-        for name in members(m["members"]):
-            state["names"].setdefault(name.lower(), at)
-        for role, has in ROLES.items():
-            if role not in state["roles"] and has(m):
-                state["roles"][role] = at
-    return state
 
 
 def joined_group(m, candidates: dict[str, tuple[str | None, dict]]) -> str | None:
