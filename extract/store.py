@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the facet and commitments-page indexes
 
 # Tables whose rows belong to one document and are replaced with it.
 DOCUMENT_TABLES = (
@@ -125,8 +125,9 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     _create_extraction_tables(db)
-    for table, cols in INDEXES:
-        if table in db.table_names() and set(cols) <= db[table].columns_dict.keys():
+    tables = set(db.table_names())
+    for table, cols in INDEXES:  # (a knowledge base made by an earlier version may lack a column yet)
+        if table in tables and set(cols) <= db[table].columns_dict.keys():
             db[table].create_index(cols, if_not_exists=True)
     # the commitments page: by due date with the undated last, and the quarter chart
     db.conn.execute("CREATE INDEX IF NOT EXISTS commitments_due_nulls_last ON commitments(due IS NULL, due)")

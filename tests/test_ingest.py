@@ -277,3 +277,19 @@ def test_batched_writes_commit_in_batches_and_undo_only_the_failing_document(tmp
             writes.write(doc(4, twice))
     assert seen() == ["d1.txt", "d2.txt", "d3.txt"]  # d3 kept, d4 undone whole
     assert reader.execute("SELECT count(*) FROM passages WHERE document = 'd4.txt'").fetchone()[0] == 0
+
+
+def test_a_kb_of_an_earlier_schema_gets_the_new_indexes_when_opened(tmp_path):
+    """Indexes added to the schema reach a knowledge base built before them: opening it
+    makes them, and keeps its rows."""
+    path = tmp_path / "kb.db"
+    db = store.connect(path)
+    db["documents"].insert({"id": "d1.txt", "title": "brief"})
+    db.conn.execute("DROP INDEX idx_citations_kind")
+    db.conn.execute("DROP INDEX commitments_quarter")
+    store.set_info(db, "complete", "3")  # the schema before these indexes
+    db.close()
+    db = store.connect(path)
+    names = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"idx_citations_kind", "commitments_quarter"} <= names
+    assert [r[0] for r in db.conn.execute("SELECT id FROM documents")] == ["d1.txt"]
