@@ -228,10 +228,9 @@ def _share_ids(mentions: list[dict]) -> None:
 def debate_motions(doc: Document) -> list[dict]:
     """The motions a debate's text holds whole, as the XML reader gives them from
     `<motie>` elements ({id, members, party, text}): for Handelingen read from PDF or
-    text. Each runs from 'De Kamer, gehoord de beraadslaging' to 'en gaat over tot de
-    orde van de dag'; the chair's announcement after it names its members and number."""
-    if doc.hints.get("motions") or doc.meta.type != "handelingen":
-        return list(doc.hints.get("motions") or [])
+    text (load_document puts them in the same hint). Each runs from 'De Kamer, gehoord
+    de beraadslaging' to 'en gaat over tot de orde van de dag'; the chair's
+    announcement after it names its members and number."""
     d = _data()["debate"]
     text = _full_text(doc)
     starts = [m.start() for m in re.finditer(d["start"], text)]
@@ -258,7 +257,7 @@ def _hint_mentions(doc: Document) -> list[dict]:
     """Motions a reader found in the source's structure (Handelingen XML), or the
     text of a debate holds whole (see `debate_motions`)."""
     out = []
-    for h in debate_motions(doc):
+    for h in doc.hints.get("motions") or []:
         text = h.get("text") or ""
         out.append({
             "id": h.get("id"), "members": [surname(n) for n in h.get("members") or []], "party": h.get("party"),
@@ -430,7 +429,7 @@ def embedded_motions(doc: Document) -> list[dict]:
     """Motions whose full text a document carries (Handelingen: `<motie>` elements, as the
     XML reader hands them over in hints, or their text), parsed like a motion document."""
     out = []
-    for m in debate_motions(doc):
+    for m in doc.hints.get("motions") or []:
         considerations, requests = _clauses(m.get("text") or "")
         if not m.get("id") and not requests:
             continue

@@ -13,6 +13,7 @@ import yaml
 from extract.language import annotate
 from extract.metadata import apply_overrides, extract_meta
 from extract.model import Document, ReadError
+from extract.motions import debate_motions
 from extract import readers
 from extract.readers import SIDECAR_SUFFIX, read
 from extract.structure import build
@@ -61,6 +62,9 @@ def load_document(path: Path | str) -> Document:
     doc.meta = apply_overrides(extract_meta(doc, hints), read_sidecar(path))
     doc.sha256 = file_hash(path)
     doc.hints = raw.hints
+    if doc.meta.type == "handelingen" and not doc.hints.get("motions"):
+        # read as text or PDF: the motions the debate quotes, as the XML reader gives them
+        doc.hints = doc.hints | {"motions": debate_motions(doc)}
     doc.tables = raw.tables
     return doc
 
