@@ -297,8 +297,7 @@ def recess_start(name: str, year: int) -> dt.date:
     rule = data()["recesses"][name.lower()]
     month, weekday = rule["month"], rule["weekday"]
     if rule["which"] == "first":
-        day = dt.date(year, month, 1)
-        return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+        return _nth_weekday(year, month, weekday, 1)
     if rule["which"] == "last":
         day = dt.date(year, month, calendar.monthrange(year, month)[1])
         return day - dt.timedelta(days=(day.weekday() - weekday) % 7)
